@@ -1,0 +1,23 @@
+"""Pydantic shapes of accounts (credentials are never part of any of them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from shortops.models import AccountStatus
+
+
+class AccountRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    platform: str
+    remote_id: str
+    handle: str
+    display_name: str
+    status: AccountStatus
+    status_detail: str
+    token_expires_at: datetime | None
+    created_at: datetime

@@ -1,0 +1,112 @@
+"""Error answers: JSON `{"error": {"code", "message"}}` under /api, pages everywhere else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shortops.api.router import API_PREFIX
+from shortops.errors import N_, NotAuthenticated, SessionExpired, ShortopsError
+from shortops.web.i18n import gettext, negotiate
+from shortops.web.pages import error_message, flash, page, redirect, translate
+from shortops.workspaces.deps import SESSION_COOKIE
+
+log = logging.getLogger("shortops")
+
+_HTTP_CODES = {
+    400: ("bad_request", N_("The request could not be understood.")),
+    404: ("not_found", N_("Not found.")),
+    405: ("method_not_allowed", N_("This method is not allowed here.")),
+    413: ("too_large", N_("The request is too large.")),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json"
+
+
+def _api_language(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language")) or "en"
+
+
+def json_error(
+    request: Request, status: int, code: str, message: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    return page(request, "error.html", status_code=status, status=status, message=message)
+
+
+def handle_shortops_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ShortopsError)
+    if _is_api(request):
+        language = _api_language(request)
+        message = exc.render(lambda text: gettext(language, text))
+        return json_error(request, exc.status, exc.code, message)
+    if isinstance(exc, NotAuthenticated):
+        return _to_login(request, expired=isinstance(exc, SessionExpired))
+    return _error_page(request, exc.status, error_message(request, exc))
+
+
+def _to_login(request: Request, *, expired: bool) -> Response:
+    language = request.session.get("lang")
+    request.session.clear()
+    if language:
+        request.session["lang"] = language
+    if expired:
+        flash(request, translate(request, N_("Your session has expired. Sign in again.")), "warning")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = redirect(f"/login?next={quote(target)}")
+    if expired and not request.session:
+        response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        message = gettext(_api_language(request), N_("The body is not valid JSON."))
+        return json_error(request, 400, "malformed_json", message, details=details)
+    first = details[0] if details else {"field": "", "problem": ""}
+    message = f"{first['field']}: {first['problem']}" if details else "The request is not valid."
+    if _is_api(request):
+        return json_error(request, 422, "invalid_request", message, details=details)
+    return _error_page(request, 422, message)
+
+
+def handle_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
+    if _is_api(request):
+        language = _api_language(request)
+        return json_error(request, exc.status_code, code, gettext(language, message))
+    return _error_page(request, exc.status_code, translate(request, message))
+
+
+def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    message = N_("Something went wrong on our side. The error was logged; try again.")
+    if _is_api(request):
+        return json_error(request, 500, "internal_error", gettext(_api_language(request), message))
+    return _error_page(request, 500, translate(request, message))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ShortopsError, handle_shortops_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(Exception, handle_unexpected)

@@ -1,0 +1,19 @@
+"""Every REST router, assembled under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from shortops.accounts.api import router as accounts_router
+from shortops.system.api import router as system_router
+from shortops.workspaces.api import router as workspaces_router
+
+API_PREFIX = "/api/v1"
+
+
+def build_api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(system_router)
+    router.include_router(workspaces_router)
+    router.include_router(accounts_router)
+    return router

@@ -1,0 +1,95 @@
+"""The ASGI application: web pages, REST API, static files, error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from shortops import __version__
+from shortops.accounts.views import router as accounts_views
+from shortops.api.errors import install_error_handlers
+from shortops.api.router import build_api_router
+from shortops.config import Settings, get_settings
+from shortops.db.session import get_engine, session_factory
+from shortops.system.views import router as system_views
+from shortops.web.views import router as shell_views
+from shortops.workspaces.deps import SESSION_COOKIE
+from shortops.workspaces.views import router as settings_views
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+log = logging.getLogger("shortops")
+
+
+def create_app(settings: Settings | None = None, *, embedded_worker: bool = False) -> FastAPI:
+    """Build the app for `settings`; with `embedded_worker`, a queue consumer runs alongside."""
+    settings = settings or get_settings()
+    secret_key = settings.resolved_secret_key()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = None
+        if embedded_worker:
+            from shortops.worker.consumer import start_embedded_consumer
+
+            consumer = start_embedded_consumer(settings)
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+
+    app = FastAPI(
+        title="shortops",
+        version=__version__,
+        description="REST API of shortops. Authenticate with `Authorization: Bearer <token>`; "
+        "create tokens under Settings → API tokens or with `shortops tokens create`.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory(get_engine(settings))
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(build_api_router())
+    app.include_router(shell_views)
+    app.include_router(accounts_views)
+    app.include_router(settings_views)
+    app.include_router(system_views)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="shortops API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/static-vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        # Served from the plotly wheel itself, so charts work offline and stay in step with it.
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    return app

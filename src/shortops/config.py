@@ -1,0 +1,138 @@
+"""Settings, read only through `get_settings()`.
+
+Every field is documented in docs/configuration.md; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shortops.errors import ConfigurationError
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+# Values people copy from examples; a deployment running with one of them has no secret at all.
+PLACEHOLDER_SECRET_KEYS = frozenset(
+    {"changeme", "change-me", "change_me", "secret", "secret-key", "your-secret-key", "xxx", "test"}
+)
+
+
+class Settings(BaseSettings):
+    """Every knob of shortops, from the environment (prefix SHORTOPS_) or a .env file."""
+
+    model_config = SettingsConfigDict(env_prefix="SHORTOPS_", env_file=".env", extra="ignore")
+
+    home: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("shortops", appauthor=False)),
+        description="Data directory: database, queue, media, secret key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: SQLite file shortops.db in the home directory.",
+    )
+    queue_url: str | None = Field(
+        default=None,
+        description="Task queue: redis://… for Redis; default: SQLite file queue.db in home.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs sessions and encrypts stored credentials. Generated on first run.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `shortops serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `shortops serve` uses.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Log level of the server and the worker."
+    )
+    embedded_worker: bool | None = Field(
+        default=None,
+        description="Run a queue consumer inside `shortops serve`. Default: on for a SQLite queue.",
+    )
+    worker_threads: int = Field(default=2, ge=1, le=64, description="Consumer threads per worker.")
+    session_max_age: int = Field(
+        default=14 * 24 * 3600, ge=60, description="Seconds a login session stays valid."
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Send cookies only over HTTPS (turn on behind TLS)."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins for one email before it is locked out."
+    )
+    login_lockout_seconds: int = Field(
+        default=900, ge=1, description="How long a locked-out email must wait."
+    )
+    default_language: Literal["en", "zh_Hans"] = Field(
+        default="en", description="UI language when the browser states no preference."
+    )
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _expand_home(cls, value: object) -> object:
+        return Path(os.path.expanduser(str(value))) if value is not None else value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'shortops.db'}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{self.home / 'queue.db'}"
+
+    @property
+    def queue_backend(self) -> Literal["sqlite", "redis"]:
+        return "redis" if self.resolved_queue_url.startswith(("redis://", "rediss://")) else "sqlite"
+
+    @property
+    def database_backend(self) -> str:
+        return self.resolved_database_url.split(":", 1)[0].split("+", 1)[0]
+
+    @property
+    def run_embedded_worker(self) -> bool:
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return self.queue_backend == "sqlite"
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, else the one stored in home (created with mode 0600 on first use)."""
+        if self.secret_key is not None:
+            return _checked_secret(self.secret_key, "SHORTOPS_SECRET_KEY")
+        path = self.ensure_home() / SECRET_KEY_FILE
+        if path.exists():
+            return _checked_secret(path.read_text().strip(), str(path))
+        key = secrets.token_urlsafe(48)
+        # O_EXCL: two processes starting together must not overwrite each other's key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return _checked_secret(path.read_text().strip(), str(path))
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+def _checked_secret(value: str, source: str) -> str:
+    if value.strip().lower() in PLACEHOLDER_SECRET_KEYS or len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"The secret key from {source} is a placeholder or shorter than "
+            f"{MIN_SECRET_KEY_LENGTH} characters. Set a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))') or remove it "
+            "to let shortops generate one."
+        )
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call `get_settings.cache_clear()` after changing env)."""
+    return Settings()

@@ -1,0 +1,71 @@
+"""Posts (what to say) and publications (a post on one account at one time)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shortops.db.base import Base, IdMixin
+from shortops.models._columns import created_at_column, workspace_fk
+
+
+class PublicationStatus(enum.StrEnum):
+    draft = "draft"
+    scheduled = "scheduled"
+    publishing = "publishing"
+    processing = "processing"
+    published = "published"
+    failed = "failed"
+    needs_review = "needs_review"
+    cancelled = "cancelled"
+
+
+class Post(IdMixin, Base):
+    __tablename__ = "post"
+
+    workspace_id: Mapped[int] = workspace_fk()
+    title: Mapped[str] = mapped_column(String(500), default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    hashtags: Mapped[list[str]] = mapped_column(default=list)
+    asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_asset.id", ondelete="SET NULL"), default=None
+    )
+    cover_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_asset.id", ondelete="SET NULL"), default=None
+    )
+    # Ideas and deals arrive with Plan and Earn; their foreign keys are added by those migrations.
+    idea_id: Mapped[int | None] = mapped_column(default=None)
+    deal_id: Mapped[int | None] = mapped_column(default=None)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Publication(IdMixin, Base):
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("idempotency_key"),)
+
+    workspace_id: Mapped[int] = workspace_fk()
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post.id", ondelete="CASCADE"), index=True, default=None
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    scheduled_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    status: Mapped[PublicationStatus] = mapped_column(
+        Enum(PublicationStatus, native_enum=False, length=16), default=PublicationStatus.draft
+    )
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    remote_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    verification: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # True for posts found through imports or polling that were not published by shortops.
+    external: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,1 @@
+"""System status: health, worker heartbeat, queue depth, backends."""

@@ -1,0 +1,247 @@
+"""The shell: first run, sign-in, language and workspace switching, the section pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shortops.errors import N_, InvalidCredentials, LoginThrottled, ShortopsError
+from shortops.kit.clock import utcnow
+from shortops.models import User
+from shortops.web.csrf import csrf_protect
+from shortops.web.i18n import LANGUAGES
+from shortops.web.pages import (
+    LANGUAGE_COOKIE,
+    flash,
+    form_error,
+    page,
+    redirect,
+    safe_next,
+    translate,
+)
+from shortops.workspaces import service
+from shortops.workspaces.deps import DbSession, client_ip, web_actor, web_actor_any
+from shortops.workspaces.permissions import Permission
+from shortops.workspaces.service import Actor, ThrottlePolicy
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+ReaderActor = Annotated[Actor, Depends(web_actor(Permission.read))]
+
+# Each section's empty state: what will live there and what to do now.
+SECTIONS = {
+    "plan": (
+        N_("Plan"),
+        N_("Ideas board, scripts, calendar, campaigns, hot topics and the compliance check."),
+        N_("Start by connecting accounts under Publish, then plan what to post."),
+    ),
+    "produce": (
+        N_("Produce"),
+        N_("Media library and per-platform renditions: fit, subtitles, covers, music."),
+        N_("Upload a master video here once the media library arrives."),
+    ),
+    "publish": (
+        N_("Publish"),
+        N_("Connected accounts, scheduled posts and their verified live status."),
+        N_("Connect your first platform account to schedule posts."),
+    ),
+    "engage": (
+        N_("Engage"),
+        N_("One comment inbox across platforms, classified, with replies and crisis alerts."),
+        N_("Comments appear here once accounts are connected and synced."),
+    ),
+    "measure": (
+        N_("Measure"),
+        N_("Metrics from platform APIs and export files, dashboards and reports."),
+        N_("Import a platform export file or connect an account to see numbers."),
+    ),
+    "earn": (
+        N_("Earn"),
+        N_("Brand deals, a revenue ledger per video and per source, costs and ROI."),
+        N_("Record your first brand deal or revenue entry here."),
+    ),
+}
+
+
+def _start_session(request: Request, user_id: int, session_version: int, workspace_id: int) -> None:
+    language = request.session.get("lang")
+    request.session.clear()
+    request.session.update(
+        {
+            "uid": user_id,
+            "sv": session_version,
+            "iat": utcnow().timestamp(),
+            "ws": workspace_id,
+        }
+    )
+    if language:
+        request.session["lang"] = language
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: DbSession) -> Response:
+    if not service.is_set_up(session):
+        return redirect("/setup")
+    if request.session.get("uid") is None:
+        return redirect("/login")
+    return redirect("/plan")
+
+
+@router.get("/setup", response_class=HTMLResponse)
+def setup_form(request: Request, session: DbSession) -> Response:
+    if service.is_set_up(session):
+        return redirect("/login")
+    return page(request, "setup.html", form={})
+
+
+@router.post("/setup", response_class=HTMLResponse)
+def setup_submit(
+    request: Request,
+    session: DbSession,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    workspace: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"email": email, "name": name, "workspace": workspace}
+    if service.is_set_up(session):
+        flash(request, translate(request, N_("shortops is already set up. Sign in.")), "info")
+        return redirect("/login")
+    try:
+        user, created = service.set_up(
+            session, email=email, password=password, workspace_name=workspace, name=name
+        )
+    except ShortopsError as exc:
+        return form_error(request, "setup.html", exc, form=form)
+    _start_session(request, user.id, user.session_version, created.id)
+    flash(request, translate(request, N_("Welcome! Your workspace is ready.")), "success")
+    return redirect("/plan")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, session: DbSession, next: str = "/") -> Response:
+    if not service.is_set_up(session):
+        return redirect("/setup")
+    return page(request, "login.html", form={}, next=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    session: DbSession,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    settings = request.app.state.settings
+    policy = ThrottlePolicy(
+        settings.login_max_failures, timedelta(seconds=settings.login_lockout_seconds)
+    )
+    try:
+        user = service.authenticate(
+            session, email=email, password=password, policy=policy, ip=client_ip(request)
+        )
+    except (InvalidCredentials, LoginThrottled) as exc:
+        # The failure count must persist even though the sign-in fails: commit it here.
+        session.commit()
+        return form_error(
+            request, "login.html", exc, form={"email": email}, next=safe_next(next)
+        )
+    workspaces = service.list_workspaces_for_user(session, user=user)
+    _start_session(request, user.id, user.session_version, workspaces[0][0].id if workspaces else 0)
+    if user.language:
+        request.session["lang"] = user.language
+    return redirect(safe_next(next, "/plan"))
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    language = request.session.get("lang")
+    request.session.clear()
+    if language:
+        request.session["lang"] = language
+    flash(request, translate(request, N_("You are signed out.")), "info")
+    return redirect("/login")
+
+
+@router.post("/language")
+def switch_language(
+    request: Request,
+    session: DbSession,
+    language: Annotated[str, Form()] = "en",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Switch the UI language (remembered in the session, a cookie and the user's profile)."""
+    if language not in LANGUAGES:
+        language = "en"
+    request.session["lang"] = language
+    user_id = request.session.get("uid")
+    if user_id is not None:
+        user = session.get(User, user_id)
+        if user is not None:
+            service.set_user_language(session, user=user, language=language)
+    response: RedirectResponse = redirect(safe_next(next))
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.post("/workspaces/switch")
+def switch_workspace(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, Depends(web_actor_any)],
+    workspace_id: Annotated[int, Form()],
+) -> Response:
+    workspace, _role = service.get_workspace_for_user_or_raise(
+        session, user=actor.user, workspace_id=workspace_id
+    )
+    request.session["ws"] = workspace.id
+    flash(
+        request,
+        translate(request, N_("Switched to {name}.")).format(name=workspace.name),
+        "success",
+    )
+    return redirect("/plan")
+
+
+def _section_page(request: Request, actor: Actor, key: str, **extra: object) -> HTMLResponse:
+    title, what, next_step = SECTIONS[key]
+    return page(
+        request,
+        "section.html",
+        actor=actor,
+        active=key,
+        title=title,
+        what=what,
+        next_step=next_step,
+        **extra,
+    )
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan(request: Request, actor: ReaderActor) -> HTMLResponse:
+    return _section_page(request, actor, "plan")
+
+
+@router.get("/produce", response_class=HTMLResponse)
+def produce(request: Request, actor: ReaderActor) -> HTMLResponse:
+    return _section_page(request, actor, "produce")
+
+
+@router.get("/engage", response_class=HTMLResponse)
+def engage(request: Request, actor: ReaderActor) -> HTMLResponse:
+    return _section_page(request, actor, "engage")
+
+
+@router.get("/measure", response_class=HTMLResponse)
+def measure(request: Request, actor: ReaderActor) -> HTMLResponse:
+    return _section_page(request, actor, "measure")
+
+
+@router.get("/earn", response_class=HTMLResponse)
+def earn(request: Request, actor: ReaderActor) -> HTMLResponse:
+    return _section_page(request, actor, "earn")
+

@@ -1,0 +1,1 @@
+"""Background work: a Huey queue built from settings, task registration, periodic jobs."""

@@ -1,0 +1,40 @@
+"""Running consumers: embedded in `serve`, or standalone with `shortops worker`."""
+
+from __future__ import annotations
+
+import logging
+
+from huey.consumer import Consumer
+
+from shortops.config import Settings
+from shortops.system.tasks import heartbeat
+from shortops.worker.queue import get_queue
+
+log = logging.getLogger("shortops.worker")
+
+
+def build_consumer(settings: Settings) -> Consumer:
+    queue = get_queue()
+    return queue.huey.create_consumer(
+        workers=settings.worker_threads,
+        worker_type="thread",
+        periodic=True,
+        check_worker_health=True,
+    )
+
+
+def start_embedded_consumer(settings: Settings) -> Consumer:
+    """Start consumer threads inside this process (no signal handlers: the server owns those)."""
+    consumer = build_consumer(settings)
+    consumer.start()
+    # Beat once at start so Settings → System shows a live worker without waiting a minute.
+    get_queue().enqueue(heartbeat)
+    log.info("embedded worker started with %d threads", settings.worker_threads)
+    return consumer
+
+
+def run_consumer(settings: Settings) -> None:
+    """Run a standalone consumer until interrupted (SIGINT/SIGTERM stop it gracefully)."""
+    consumer = build_consumer(settings)
+    get_queue().enqueue(heartbeat)
+    consumer.run()

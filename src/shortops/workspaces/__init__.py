@@ -1,0 +1,1 @@
+"""Users, workspaces, memberships and roles, sign-in, API tokens, audit log."""
