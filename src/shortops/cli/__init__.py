@@ -1,0 +1,1 @@
+"""The `shortops` command line (Typer + Rich)."""

@@ -1,0 +1,75 @@
+"""What every command shares: settings, a database session, workspace choice, error output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shortops.config import get_settings
+from shortops.db.migrate import upgrade
+from shortops.db.session import get_engine, session_scope
+from shortops.errors import N_, NotFound, ShortopsError
+from shortops.models import Membership, Role, User, Workspace
+from shortops.workspaces import service
+from shortops.workspaces.service import Actor
+
+console = Console()
+err_console = Console(stderr=True)
+
+WorkspaceOption = typer.Option(
+    None,
+    "--workspace",
+    "-w",
+    help="Workspace slug; may be left out when there is only one workspace.",
+    metavar="SLUG",
+)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]Error:[/] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    """A migrated database session committed at the end; shortops errors become exit code 1."""
+    settings = get_settings()
+    try:
+        upgrade(get_engine(settings))
+        with session_scope(settings) as session:
+            yield session
+    except ShortopsError as exc:
+        raise fail(exc.render()) from exc
+
+
+def resolve_workspace(session: Session, slug: str | None) -> Workspace:
+    """The workspace named by `--workspace`, or the only one there is."""
+    if slug:
+        return service.get_workspace_by_slug_or_raise(session, slug=slug)
+    workspaces = service.list_all_workspaces(session)
+    if not workspaces:
+        raise NotFound(N_("There is no workspace yet: run shortops init first."))
+    if len(workspaces) > 1:
+        raise NotFound(
+            N_("There are several workspaces; pass --workspace with one of: {slugs}."),
+            slugs=", ".join(w.slug for w in workspaces),
+        )
+    return workspaces[0]
+
+
+def operator_actor(session: Session, workspace: Workspace) -> Actor:
+    """Someone at the machine's console acts with owner rights, recorded as the first owner."""
+    owner = session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace.id, Membership.role == Role.owner)
+        .order_by(Membership.id)
+    )
+    if owner is None:
+        raise NotFound(N_("Workspace {slug} has no owner."), slug=workspace.slug)
+    return Actor(user=owner, workspace=workspace, role=Role.owner, ip="cli")

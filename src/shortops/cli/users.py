@@ -1,0 +1,34 @@
+"""`shortops users …`: people and their roles."""
+
+from __future__ import annotations
+
+import typer
+
+from shortops.cli.common import WorkspaceOption, console, database, operator_actor, resolve_workspace
+from shortops.models import Role
+from shortops.workspaces import service
+from shortops.workspaces.schemas import MemberCreate
+
+app = typer.Typer(help="Users and their roles in workspaces.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    email: str = typer.Option(..., "--email", help="The user's email (used to sign in)."),
+    password: str = typer.Option(
+        ..., "--password", prompt=True, hide_input=True, help="Initial password."
+    ),
+    role: Role = typer.Option(Role.editor, "--role", help="Role in the workspace."),
+    name: str = typer.Option("", "--name", help="Display name."),
+    workspace: str | None = WorkspaceOption,
+) -> None:
+    """Create a user and give them a role in a workspace (an existing user is just added)."""
+    with database() as session:
+        ws = resolve_workspace(session, workspace)
+        actor = operator_actor(session, ws)
+        member = service.add_member(
+            session,
+            actor=actor,
+            data=MemberCreate(email=email, name=name, role=role, password=password),
+        )
+        console.print(f"{member.email} is now {member.role.value} of {ws.slug}.")
