@@ -87,7 +87,9 @@ class Settings(BaseSettings):
 
     @property
     def queue_backend(self) -> Literal["sqlite", "redis"]:
-        return "redis" if self.resolved_queue_url.startswith(("redis://", "rediss://")) else "sqlite"
+        return (
+            "redis" if self.resolved_queue_url.startswith(("redis://", "rediss://")) else "sqlite"
+        )
 
     @property
     def database_backend(self) -> str:

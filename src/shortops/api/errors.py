@@ -64,7 +64,9 @@ def _to_login(request: Request, *, expired: bool) -> Response:
     if language:
         request.session["lang"] = language
     if expired:
-        flash(request, translate(request, N_("Your session has expired. Sign in again.")), "warning")
+        flash(
+            request, translate(request, N_("Your session has expired. Sign in again.")), "warning"
+        )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     response = redirect(f"/login?next={quote(target)}")
     if expired and not request.session:

@@ -14,7 +14,9 @@ from shortops.db.session import get_engine
 
 def _prepare() -> None:
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     upgrade(get_engine(settings))
 
 

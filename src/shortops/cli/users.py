@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from shortops.cli.common import WorkspaceOption, console, database, operator_actor, resolve_workspace
+from shortops.cli.common import (
+    WorkspaceOption,
+    console,
+    database,
+    operator_actor,
+    resolve_workspace,
+)
 from shortops.models import Role
 from shortops.workspaces import service
 from shortops.workspaces.schemas import MemberCreate

@@ -53,7 +53,9 @@ class AccountSnapshot(IdMixin, Base):
     __table_args__ = (UniqueConstraint("account_id", "captured_at", "source"),)
 
     workspace_id: Mapped[int] = workspace_fk()
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
     captured_at: Mapped[datetime]
     source: Mapped[SnapshotSource] = mapped_column(_source_column)
     followers: Mapped[int | None] = mapped_column(BigInteger, default=None)

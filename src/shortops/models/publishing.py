@@ -54,7 +54,9 @@ class Publication(IdMixin, Base):
     post_id: Mapped[int | None] = mapped_column(
         ForeignKey("post.id", ondelete="CASCADE"), index=True, default=None
     )
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
     scheduled_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     status: Mapped[PublicationStatus] = mapped_column(
         Enum(PublicationStatus, native_enum=False, length=16), default=PublicationStatus.draft

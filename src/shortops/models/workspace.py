@@ -109,4 +109,3 @@ class LoginThrottle(IdMixin, Base):
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime | None] = mapped_column(default=None)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
-

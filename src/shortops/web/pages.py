@@ -108,8 +108,8 @@ def error_message(request: Request, exc: ShortopsError) -> str:
     return exc.render(lambda text: gettext(language, text))
 
 
-def form_error(
-    request: Request, template: str, exc: ShortopsError, **context: Any
-) -> HTMLResponse:
+def form_error(request: Request, template: str, exc: ShortopsError, **context: Any) -> HTMLResponse:
     """Re-render a form with the error that stopped it, under the error's status code."""
-    return page(request, template, status_code=exc.status, error=error_message(request, exc), **context)
+    return page(
+        request, template, status_code=exc.status, error=error_message(request, exc), **context
+    )

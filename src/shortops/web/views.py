@@ -147,9 +147,7 @@ def login_submit(
     except (InvalidCredentials, LoginThrottled) as exc:
         # The failure count must persist even though the sign-in fails: commit it here.
         session.commit()
-        return form_error(
-            request, "login.html", exc, form={"email": email}, next=safe_next(next)
-        )
+        return form_error(request, "login.html", exc, form={"email": email}, next=safe_next(next))
     workspaces = service.list_workspaces_for_user(session, user=user)
     _start_session(request, user.id, user.session_version, workspaces[0][0].id if workspaces else 0)
     if user.language:
@@ -244,4 +242,3 @@ def measure(request: Request, actor: ReaderActor) -> HTMLResponse:
 @router.get("/earn", response_class=HTMLResponse)
 def earn(request: Request, actor: ReaderActor) -> HTMLResponse:
     return _section_page(request, actor, "earn")
-

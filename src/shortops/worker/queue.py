@@ -74,8 +74,9 @@ class Queue:
                 wrapper = huey.task(name=spec.name)(spec.func)
             self.tasks[spec.name] = wrapper
 
-    def enqueue(self, func: Callable[..., Any], *args: Any, eta: datetime | None = None,
-                **kwargs: Any) -> Any:
+    def enqueue(
+        self, func: Callable[..., Any], *args: Any, eta: datetime | None = None, **kwargs: Any
+    ) -> Any:
         """Send `func(*args, **kwargs)` to the queue, at `eta` when given."""
         wrapper = self.tasks[_name(func)]
         try:

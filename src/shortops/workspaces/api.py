@@ -30,7 +30,6 @@ router = APIRouter(tags=["workspaces"])
 TokenActor = Annotated[Actor, Depends(api_token_actor)]
 
 
-
 @router.get("/workspaces", response_model=Page[WorkspaceRead])
 def list_workspaces(params: PageQuery, actor: TokenActor) -> Page[WorkspaceRead]:
     """The workspace this token belongs to (a token never sees other workspaces)."""

@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from shortops.errors import MissingScope, NotAuthenticated, NotFound, PermissionDenied, SessionExpired
+from shortops.errors import (
+    N_,
+    MissingScope,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    SessionExpired,
+)
 from shortops.kit.clock import utcnow
 from shortops.models import User
 from shortops.workspaces import service
@@ -55,14 +62,14 @@ def _bearer_secret(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise NotAuthenticated("Send an API token as “Authorization: Bearer <token>”.")
+        raise NotAuthenticated(N_("Send an API token as “Authorization: Bearer <token>”."))
     return secret.strip()
 
 
 def api_token_actor(request: Request, session: DbSession) -> Actor:
     resolved = service.resolve_token(session, secret=_bearer_secret(request))
     if resolved is None:
-        raise NotAuthenticated("The API token is unknown, revoked or expired.")
+        raise NotAuthenticated(N_("The API token is unknown, revoked or expired."))
     token, user, membership = resolved
     workspace = service.get_workspace_for_user_or_raise(
         session, user=user, workspace_id=token.workspace_id
@@ -80,12 +87,10 @@ def api_token_actor(request: Request, session: DbSession) -> Actor:
 def api_actor(permission: Permission) -> Callable[..., Actor]:
     """Dependency for /api/v1/workspaces/{workspace_id}/… routes needing `permission`."""
 
-    def dependency(
-        workspace_id: int, actor: Annotated[Actor, Depends(api_token_actor)]
-    ) -> Actor:
+    def dependency(workspace_id: int, actor: Annotated[Actor, Depends(api_token_actor)]) -> Actor:
         # A token works only in its own workspace; any other id looks like it does not exist.
         if workspace_id != actor.workspace.id:
-            raise NotFound("No workspace with id {id} is yours.", id=workspace_id)
+            raise NotFound(N_("No workspace with id {id} is yours."), id=workspace_id)
         return authorize(actor, permission)
 
     return dependency
@@ -124,7 +129,7 @@ def web_actor_any(
     """The signed-in user in their current workspace (the first one when none is chosen)."""
     workspaces = service.list_workspaces_for_user(session, user=user)
     if not workspaces:
-        raise NotFound("You are not a member of any workspace. Ask an owner to add you.")
+        raise NotFound(N_("You are not a member of any workspace. Ask an owner to add you."))
     wanted = request.session.get("ws")
     chosen = next((row for row in workspaces if row[0].id == wanted), workspaces[0])
     request.session["ws"] = chosen[0].id

@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shortops.errors import (
+    N_,
     AlreadySetUp,
     Conflict,
     InvalidCredentials,
     InvalidInput,
     LoginThrottled,
-    N_,
     NotFound,
     PermissionDenied,
 )
@@ -86,9 +86,9 @@ def record(
 ) -> AuditEvent:
     """Append an audit event (who did what to which target)."""
     event = AuditEvent(
-        workspace_id=workspace_id if workspace_id is not None else (
-            actor.workspace.id if actor else None
-        ),
+        workspace_id=workspace_id
+        if workspace_id is not None
+        else (actor.workspace.id if actor else None),
         actor_user_id=actor.user.id if actor else (user.id if user else None),
         actor_token_id=actor.token.id if actor and actor.token else None,
         action=action,
@@ -185,7 +185,11 @@ def authenticate(
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         raise LoginThrottled(minutes=minutes)
     user = get_user_by_email(session, email)
-    if user is None or not user.is_active or not crypto.verify_password(user.password_hash, password):
+    if (
+        user is None
+        or not user.is_active
+        or not crypto.verify_password(user.password_hash, password)
+    ):
         _count_failure(session, throttle=throttle, email=email, now=now, policy=policy)
         record(
             session,
@@ -334,16 +338,12 @@ def list_members(
     session: Session, *, workspace_id: int, params: PageParams
 ) -> tuple[list[MemberRead], int]:
     statement = (
-        select(Membership)
-        .where(Membership.workspace_id == workspace_id)
-        .order_by(Membership.id)
+        select(Membership).where(Membership.workspace_id == workspace_id).order_by(Membership.id)
     )
     memberships, total = paginate(session, statement, params)
     users = {
         u.id: u
-        for u in session.scalars(
-            select(User).where(User.id.in_([m.user_id for m in memberships]))
-        )
+        for u in session.scalars(select(User).where(User.id.in_([m.user_id for m in memberships])))
     }
     return [_member_read(m, users[m.user_id]) for m in memberships], total
 
@@ -365,7 +365,9 @@ def add_member(session: Session, *, actor: Actor, data: MemberCreate) -> MemberR
         raise Conflict(N_("{email} is already a member of this workspace."), email=data.email)
     membership = Membership(workspace_id=actor.workspace.id, user_id=user.id, role=data.role)
     session.add(membership)
-    _flush_or_conflict(session, N_("{email} is already a member of this workspace."), email=user.email)
+    _flush_or_conflict(
+        session, N_("{email} is already a member of this workspace."), email=user.email
+    )
     record(
         session,
         action="member.added",

@@ -24,7 +24,9 @@ from shortops.workspaces.schemas import (
 )
 from shortops.workspaces.service import Actor
 
-router = APIRouter(prefix="/settings", dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = APIRouter(
+    prefix="/settings", dependencies=[Depends(csrf_protect)], include_in_schema=False
+)
 
 Reader = Annotated[Actor, Depends(web_actor(Permission.read))]
 Admin = Annotated[Actor, Depends(web_actor(Permission.manage_workspace))]
@@ -158,7 +160,9 @@ def change_role(
 
 
 @router.post("/members/{user_id}/remove")
-def remove_member(request: Request, session: DbSession, actor: MemberManager, user_id: int) -> Response:
+def remove_member(
+    request: Request, session: DbSession, actor: MemberManager, user_id: int
+) -> Response:
     service.remove_member(session, actor=actor, user_id=user_id)
     flash(request, translate(request, N_("Member removed.")), "success")
     return redirect("/settings/members")
@@ -223,14 +227,18 @@ def _tokens_error(
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(request: Request, session: DbSession, actor: TokenOwner, token_id: int) -> Response:
+def revoke_token(
+    request: Request, session: DbSession, actor: TokenOwner, token_id: int
+) -> Response:
     service.revoke_token(session, actor=actor, token_id=token_id)
     flash(request, translate(request, N_("Token revoked.")), "success")
     return redirect("/settings/tokens")
 
 
 @router.get("/workspaces/new", response_class=HTMLResponse)
-def new_workspace(request: Request, actor: Annotated[Actor, Depends(web_actor_any)]) -> HTMLResponse:
+def new_workspace(
+    request: Request, actor: Annotated[Actor, Depends(web_actor_any)]
+) -> HTMLResponse:
     return _settings_page(request, "settings/new_workspace.html", actor, tab="workspaces", form={})
 
 
@@ -268,7 +276,9 @@ def create_workspace(
 @router.get("/audit", response_class=HTMLResponse)
 def audit(request: Request, session: DbSession, actor: Auditor, page_number: int = 1) -> Response:
     params = PageParams(page=max(1, page_number), per_page=100)
-    events, total = service.list_audit_events(session, workspace_id=actor.workspace.id, params=params)
+    events, total = service.list_audit_events(
+        session, workspace_id=actor.workspace.id, params=params
+    )
     return _settings_page(
         request,
         "settings/audit.html",

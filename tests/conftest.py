@@ -1,0 +1,158 @@
+"""Shared fixtures: a throw-away database per test on SQLite and PostgreSQL, settings, clients.
+
+PostgreSQL runs when SHORTOPS_TEST_DATABASE_URL is set, Redis when SHORTOPS_TEST_REDIS_URL is;
+outside CI the tests that need them skip with a message naming the variable, and under CI=true a
+missing variable fails the run instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from shortops.config import Settings, get_settings
+from shortops.db.base import Base
+from shortops.db.migrate import upgrade
+from shortops.db.session import dispose_engines, make_engine, session_factory
+from shortops.worker import queue as queue_module
+from shortops.worker.queue import Queue, build_huey
+
+TEST_SECRET = "test-secret-key-" + "x" * 40
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_env(name: str) -> str:
+    """The variable's value; skip (or fail under CI) when it is unset."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    message = f"set {name} to run this test (e.g. in .ci/run)"
+    if IN_CI:
+        pytest.fail(f"CI=true but {name} is unset: {message}")
+    pytest.skip(message)
+
+
+# --- no real network ----------------------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None:
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = host == "localhost"
+        if not allowed:
+            raise RuntimeError(f"tests must not reach the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- databases ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for every test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    url = require_env("SHORTOPS_TEST_DATABASE_URL")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    engine.dispose()
+    yield url
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "shortops.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    dispose_engines()
+    engine = make_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Settings for this test, also returned by get_settings() (the queue runs in memory)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SHORTOPS_HOME", str(home))
+    monkeypatch.setenv("SHORTOPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("SHORTOPS_SECRET_KEY", TEST_SECRET)
+    monkeypatch.delenv("SHORTOPS_QUEUE_URL", raising=False)
+    get_settings.cache_clear()
+    current = get_settings()
+    queue_module.set_queue(Queue(build_huey(current, immediate=False)))
+    yield current
+    queue_module.set_queue(None)
+    get_settings.cache_clear()
+    dispose_engines()
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    """A session for arranging and asserting; commit to make data visible to the app."""
+    from shortops.db.session import get_engine
+
+    db = session_factory(get_engine(settings))()
+    yield db
+    db.rollback()
+    db.close()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Any:
+    from shortops.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client
