@@ -11,6 +11,7 @@ import plotly
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -93,3 +94,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
     return app
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, HEAD and the static mount aside (tests, docs)."""
+    table = set()
+    for route in iter_route_contexts(app.routes):
+        for method in route.methods or ():
+            if method != "HEAD":
+                table.add((method, route.path))
+    return sorted(table)

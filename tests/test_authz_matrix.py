@@ -1,0 +1,415 @@
+"""Every route, as every role, as a member of another workspace and as a visitor: nothing leaks.
+
+The tables below must list every route the app has: a new route without an entry fails
+`test_every_route_is_in_the_matrix`, so no page or endpoint escapes this walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shortops.app import route_table
+from shortops.models import ApiToken, AuditEvent, Membership, Role, Workspace
+from shortops.workspaces.permissions import Permission, role_allows, scope_for, scopes_allowed_for
+from tests import factories
+
+PUBLIC = "public"
+MEMBER = "member"  # any signed-in member, whatever the role
+
+API_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/health"): PUBLIC,
+    ("GET", "/api/v1/workspaces"): Permission.read,
+    ("POST", "/api/v1/workspaces"): Permission.manage_workspace,
+    ("GET", "/api/v1/workspaces/{workspace_id}"): Permission.read,
+    ("PATCH", "/api/v1/workspaces/{workspace_id}"): Permission.manage_workspace,
+    ("GET", "/api/v1/workspaces/{workspace_id}/members"): Permission.read,
+    ("POST", "/api/v1/workspaces/{workspace_id}/members"): Permission.manage_members,
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): Permission.manage_members,
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): Permission.manage_members,
+    ("GET", "/api/v1/workspaces/{workspace_id}/tokens"): Permission.manage_own_tokens,
+    ("POST", "/api/v1/workspaces/{workspace_id}/tokens"): Permission.manage_own_tokens,
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/tokens/{token_id}"): Permission.manage_own_tokens,
+    ("GET", "/api/v1/workspaces/{workspace_id}/audit"): Permission.view_audit,
+    ("GET", "/api/v1/workspaces/{workspace_id}/accounts"): Permission.read,
+}
+
+WEB_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/setup"): PUBLIC,
+    ("POST", "/setup"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/static-vendor/plotly.min.js"): PUBLIC,
+    ("POST", "/workspaces/switch"): MEMBER,
+    ("GET", "/settings/workspaces/new"): MEMBER,
+    ("POST", "/settings/workspaces"): MEMBER,
+    ("GET", "/plan"): Permission.read,
+    ("GET", "/produce"): Permission.read,
+    ("GET", "/publish"): Permission.read,
+    ("GET", "/engage"): Permission.read,
+    ("GET", "/measure"): Permission.read,
+    ("GET", "/earn"): Permission.read,
+    ("GET", "/settings"): Permission.read,
+    ("POST", "/settings"): Permission.manage_workspace,
+    ("GET", "/settings/members"): Permission.read,
+    ("POST", "/settings/members"): Permission.manage_members,
+    ("POST", "/settings/members/{user_id}/role"): Permission.manage_members,
+    ("POST", "/settings/members/{user_id}/remove"): Permission.manage_members,
+    ("GET", "/settings/tokens"): Permission.manage_own_tokens,
+    ("POST", "/settings/tokens"): Permission.manage_own_tokens,
+    ("POST", "/settings/tokens/{token_id}/revoke"): Permission.manage_own_tokens,
+    ("GET", "/settings/audit"): Permission.view_audit,
+    ("GET", "/settings/system"): Permission.manage_workspace,
+}
+
+
+@dataclass
+class World:
+    """Workspace A with one member per role and a target member; workspace B with an outsider."""
+
+    a: Workspace
+    b: Workspace
+    members: dict[Role, Any]
+    target: Any
+    outsider: Any
+    a_secrets: list[str]
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    owner = factories.create_user(session, email="owner@a.example", name="Owner A")
+    a = factories.create_workspace(session, owner=owner, name="Alpha Secret Brand")
+    members = {Role.owner: owner}
+    for role in (Role.admin, Role.editor, Role.analyst, Role.viewer):
+        user = factories.create_user(session, email=f"{role.value}@a.example")
+        factories.add_member(session, workspace=a, user=user, role=role)
+        members[role] = user
+    target = factories.create_user(session, email="target@a.example")
+    factories.add_member(session, workspace=a, user=target, role=Role.viewer)
+    outsider = factories.create_user(session, email="outsider@b.example")
+    b = factories.create_workspace(session, owner=outsider, name="Bravo")
+    factories.create_account(session, workspace=a, handle="alpha_handle")
+    return World(
+        a, b, members, target, outsider, ["Alpha Secret Brand", "@a.example", "alpha_handle"]
+    )
+
+
+def test_every_route_is_in_the_matrix(app: Any) -> None:
+    routes = set(route_table(app))
+    assert {r for r in routes if r[1].startswith("/api/")} == set(API_ROUTES)
+    assert {r for r in routes if not r[1].startswith("/api/")} == set(WEB_ROUTES)
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _api_call(
+    client: TestClient,
+    session: Session,
+    world: World,
+    method: str,
+    path: str,
+    secret: str,
+    *,
+    workspace_id: int,
+    actor_user: Any,
+) -> Any:
+    """Call one API route with a valid body and ids, so only authorization can refuse it."""
+    ids: dict[str, Any] = {"workspace_id": workspace_id, "user_id": world.target.id}
+    if "{token_id}" in path:
+        ids["token_id"] = _revocable_token_id(session, world, actor_user, workspace_id)
+    url = path.format(**ids)
+    bodies = {
+        ("POST", "/api/v1/workspaces"): {"name": "Made by API"},
+        ("PATCH", "/api/v1/workspaces/{workspace_id}"): {"name": "Renamed"},
+        ("POST", "/api/v1/workspaces/{workspace_id}/members"): {
+            "email": f"new-{method}-{actor_user.id}@c.example",
+            "password": factories.PASSWORD,
+            "role": "viewer",
+        },
+        ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): {"role": "analyst"},
+        ("POST", "/api/v1/workspaces/{workspace_id}/tokens"): {"name": "t", "scopes": ["read"]},
+    }
+    headers = {"Authorization": f"Bearer {secret}"}
+    return client.request(method, url, json=bodies.get((method, path)), headers=headers)
+
+
+def _own_token(session: Session, user: Any, workspace: Workspace) -> tuple[ApiToken, str]:
+    return factories.create_token(session, user=user, workspace=workspace, scopes=None)
+
+
+def _revocable_token_id(session: Session, world: World, user: Any, workspace_id: int) -> int:
+    """The caller's own fresh token when they belong to the workspace, else one of A's owner."""
+    workspace = session.get(Workspace, workspace_id)
+    assert workspace is not None
+    is_member = session.scalar(
+        select(Membership.id).where(
+            Membership.workspace_id == workspace_id, Membership.user_id == user.id
+        )
+    )
+    owner = user if is_member else world.members[Role.owner]
+    return _own_token(session, owner, workspace if is_member else world.a)[0].id
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_api_routes_as_each_role(
+    client: TestClient, session: Session, world: World, role: Role
+) -> None:
+    user = world.members[role]
+    _token, secret = factories.create_token(session, user=user, workspace=world.a)
+    for (method, path), rule in API_ROUTES.items():
+        response = _api_call(
+            client, session, world, method, path, secret, workspace_id=world.a.id, actor_user=user
+        )
+        if rule == PUBLIC or _token_can(role, Permission(rule)):
+            assert response.status_code < 400, (role, method, path, response.text)
+        else:
+            assert response.status_code == 403, (role, method, path, response.text)
+            assert response.json()["error"]["code"] in {"permission_denied", "missing_scope"}
+        _restore_target(session, world)
+
+
+def _token_can(role: Role, permission: Permission) -> bool:
+    """A token holds at most the scopes its member's role may grant (see permissions.py)."""
+    return role_allows(role, permission) and scope_for(permission) in scopes_allowed_for(role)
+
+
+def _restore_target(session: Session, world: World) -> None:
+    """Put the target member back as a viewer, so every call sees the same workspace."""
+    session.expire_all()
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.workspace_id == world.a.id, Membership.user_id == world.target.id
+        )
+    )
+    if membership is None:
+        session.add(Membership(workspace_id=world.a.id, user_id=world.target.id, role=Role.viewer))
+    else:
+        membership.role = Role.viewer
+    session.commit()
+
+
+@pytest.mark.parametrize("permission", list(Permission))
+def test_api_token_scopes_limit_even_an_owner(
+    client: TestClient, session: Session, world: World, permission: Permission
+) -> None:
+    owner = world.members[Role.owner]
+    for (method, path), rule in API_ROUTES.items():
+        if rule != permission:
+            continue
+        needed = scope_for(permission)
+        for scope in scopes_allowed_for(Role.owner) - {needed}:
+            _t, secret = factories.create_token(
+                session, user=owner, workspace=world.a, scopes=[scope]
+            )
+            response = _api_call(
+                client,
+                session,
+                world,
+                method,
+                path,
+                secret,
+                workspace_id=world.a.id,
+                actor_user=owner,
+            )
+            assert response.status_code == 403, (scope, method, path)
+            assert response.json()["error"]["code"] == "missing_scope"
+            _restore_target(session, world)
+
+
+def test_api_outsider_sees_nothing_of_another_workspace(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _t, secret = factories.create_token(session, user=world.outsider, workspace=world.b)
+    before = _counts(session)
+    for (method, path), _rule in API_ROUTES.items():
+        if "{workspace_id}" not in path:
+            continue
+        response = _api_call(
+            client,
+            session,
+            world,
+            method,
+            path,
+            secret,
+            workspace_id=world.a.id,
+            actor_user=world.outsider,
+        )
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.json()["error"]["code"] == "not_found"
+        _assert_no_leak(response.text, world)
+    # Ids of workspace A used inside the outsider's own workspace are just as unknown.
+    a_token, _ = factories.create_token(session, user=world.members[Role.owner], workspace=world.a)
+    headers = {"Authorization": f"Bearer {secret}"}
+    b = world.b.id
+    for method, url in [
+        ("PATCH", f"/api/v1/workspaces/{b}/members/{world.target.id}"),
+        ("DELETE", f"/api/v1/workspaces/{b}/members/{world.target.id}"),
+        ("DELETE", f"/api/v1/workspaces/{b}/tokens/{a_token.id}"),
+    ]:
+        response = client.request(method, url, json={"role": "owner"}, headers=headers)
+        assert response.status_code == 404, (method, url, response.text)
+    for method, url in [
+        ("GET", "/api/v1/workspaces"),
+        ("GET", f"/api/v1/workspaces/{b}/members"),
+        ("GET", f"/api/v1/workspaces/{b}/accounts"),
+        ("GET", f"/api/v1/workspaces/{b}/audit"),
+    ]:
+        response = client.request(method, url, headers=headers)
+        assert response.status_code == 200
+        _assert_no_leak(response.text, world)
+    session.expire_all()
+    assert session.get(ApiToken, a_token.id).revoked_at is None  # type: ignore[union-attr]
+    assert _counts(session)["memberships"] == before["memberships"]
+
+
+def test_api_visitor_is_asked_to_authenticate(client: TestClient, world: World) -> None:
+    for (method, path), rule in API_ROUTES.items():
+        url = path.format(workspace_id=world.a.id, user_id=world.target.id, token_id=1)
+        response = client.request(method, url, json={})
+        if rule == PUBLIC:
+            assert response.status_code == 200
+            continue
+        assert response.status_code == 401, (method, path)
+        assert response.json()["error"]["code"] == "not_authenticated"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+# --- web ----------------------------------------------------------------------------------------
+
+
+def _web_call(
+    client: TestClient,
+    session: Session,
+    world: World,
+    method: str,
+    path: str,
+    *,
+    actor_user: Any,
+    workspace: Workspace,
+) -> Any:
+    token, _ = _own_token(session, actor_user, workspace) if "{token_id}" in path else (None, "")
+    url = path.format(user_id=world.target.id, token_id=token.id if token else 0)
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    forms = {
+        "/setup": {"email": "x@y.example", "password": factories.PASSWORD, "workspace": "W"},
+        "/login": {"email": actor_user.email, "password": factories.PASSWORD},
+        "/language": {"language": "en", "next": "/plan"},
+        "/workspaces/switch": {"workspace_id": str(workspace.id)},
+        "/settings/workspaces": {"name": "New WS", "timezone": "UTC", "currency": "USD"},
+        "/settings": {"name": "Renamed", "timezone": "UTC", "currency": "USD"},
+        "/settings/members": {
+            "email": f"web-{actor_user.id}@c.example",
+            "password": factories.PASSWORD,
+            "role": "viewer",
+        },
+        "/settings/members/{user_id}/role": {"role": "analyst"},
+        "/settings/tokens": {"name": "web", "scopes": "read"},
+    }
+    data = {**forms.get(path, {}), "csrf_token": factories.csrf(client, "/login")}
+    return client.post(url, data=data, follow_redirects=False)
+
+
+def _signed_in(app: Any, user: Any) -> TestClient:
+    client = TestClient(app)
+    factories.login(client, user.email)
+    return client
+
+
+def _in_workspace(app: Any, client: TestClient, user: Any, workspace: Workspace) -> TestClient:
+    """Make `workspace` current again (earlier calls may have signed out or switched)."""
+    if client.get("/settings", follow_redirects=False).status_code == 303:
+        client = _signed_in(app, user)
+    response = client.post(
+        "/workspaces/switch",
+        data={"workspace_id": str(workspace.id), "csrf_token": factories.csrf(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    return client
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_web_routes_as_each_role(app: Any, session: Session, world: World, role: Role) -> None:
+    user = world.members[role]
+    client = _signed_in(app, user)
+    for (method, path), rule in WEB_ROUTES.items():
+        client = _in_workspace(app, client, user, world.a)
+        response = _web_call(
+            client, session, world, method, path, actor_user=user, workspace=world.a
+        )
+        allowed = rule in (PUBLIC, MEMBER) or role_allows(role, Permission(rule))
+        if path == "/setup" and method == "POST":
+            assert response.status_code == 303  # already set up: sent to sign in, nothing made
+        elif allowed:
+            assert response.status_code in (200, 201, 303), (role, method, path, response.text)
+        else:
+            assert response.status_code == 403, (role, method, path)
+        _restore_target(session, world)
+
+
+def test_web_visitor_is_sent_to_sign_in(app: Any, session: Session, world: World) -> None:
+    for (method, path), rule in WEB_ROUTES.items():
+        if rule == PUBLIC:
+            continue
+        client = TestClient(app)
+        csrf = factories.csrf(client, "/login")
+        url = path.format(user_id=world.target.id, token_id=1)
+        response = client.request(
+            method,
+            url,
+            data={"csrf_token": csrf} if method == "POST" else None,
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, (method, path)
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_web_outsider_cannot_reach_another_workspace(
+    app: Any, session: Session, world: World
+) -> None:
+    client = _signed_in(app, world.outsider)
+    before = _counts(session)
+    a_token, _ = factories.create_token(session, user=world.members[Role.owner], workspace=world.a)
+    csrf = factories.csrf(client)
+    for url, data in [
+        ("/workspaces/switch", {"workspace_id": str(world.a.id)}),
+        (f"/settings/members/{world.target.id}/role", {"role": "owner"}),
+        (f"/settings/members/{world.target.id}/remove", {}),
+        (f"/settings/tokens/{a_token.id}/revoke", {}),
+    ]:
+        response = client.post(url, data={**data, "csrf_token": csrf}, follow_redirects=False)
+        assert response.status_code == 404, (url, response.text)
+        _assert_no_leak(response.text, world)
+    for (method, path), _rule in WEB_ROUTES.items():
+        if method == "GET" and "{" not in path:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            _assert_no_leak(response.text, world)
+    session.expire_all()
+    assert session.get(ApiToken, a_token.id).revoked_at is None  # type: ignore[union-attr]
+    assert _counts(session)["memberships"] == before["memberships"]
+
+
+def _counts(session: Session) -> dict[str, int]:
+    session.expire_all()
+    return {
+        "memberships": session.scalar(select(func.count()).select_from(Membership)) or 0,
+        "audit": session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+    }
+
+
+def _assert_no_leak(body: str, world: World) -> None:
+    for secret in world.a_secrets:
+        assert secret not in body, f"{secret!r} leaked"
