@@ -15,7 +15,7 @@ import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shortops.errors import ConfigurationError
+from shortops.errors import N_, ConfigurationError
 
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
@@ -126,10 +126,13 @@ class Settings(BaseSettings):
 def _checked_secret(value: str, source: str) -> str:
     if value.strip().lower() in PLACEHOLDER_SECRET_KEYS or len(value) < MIN_SECRET_KEY_LENGTH:
         raise ConfigurationError(
-            f"The secret key from {source} is a placeholder or shorter than "
-            f"{MIN_SECRET_KEY_LENGTH} characters. Set a long random value "
-            "(python -c 'import secrets; print(secrets.token_urlsafe(48))') or remove it "
-            "to let shortops generate one."
+            N_(
+                "The secret key from {source} is a placeholder or shorter than {min_length} "
+                "characters. Set a long random value (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))') or remove it to let shortops generate one."
+            ),
+            source=source,
+            min_length=MIN_SECRET_KEY_LENGTH,
         )
     return value
 

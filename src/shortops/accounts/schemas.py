@@ -6,7 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from shortops.errors import N_
 from shortops.models import AccountStatus
+
+STATUS_LABELS = {
+    AccountStatus.connected: N_("Connected"),
+    AccountStatus.needs_reauth: N_("Needs reconnecting"),
+    AccountStatus.disconnected: N_("Disconnected"),
+}
 
 
 class AccountRead(BaseModel):

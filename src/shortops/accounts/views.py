@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from shortops.accounts import service
+from shortops.accounts.schemas import STATUS_LABELS
 from shortops.kit.pagination import PageParams
 from shortops.web.csrf import csrf_protect
 from shortops.web.pages import page
@@ -38,5 +39,6 @@ def publish(
         what=what,
         next_step=next_step,
         accounts=accounts,
+        status_labels=STATUS_LABELS,
         total=total,
     )

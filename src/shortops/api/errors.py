@@ -14,13 +14,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shortops.api.router import API_PREFIX
 from shortops.errors import N_, NotAuthenticated, SessionExpired, ShortopsError
 from shortops.web.i18n import gettext, negotiate
-from shortops.web.pages import error_message, flash, page, redirect, translate
+from shortops.kit import validation
+from shortops.web.pages import error_message, flash, page, redirect, request_language, translate
 from shortops.workspaces.deps import SESSION_COOKIE
 
 log = logging.getLogger("shortops")
 
 _HTTP_CODES = {
     400: ("bad_request", N_("The request could not be understood.")),
+    401: ("not_authenticated", N_("Sign in first.")),
+    403: ("permission_denied", N_("Your role does not allow this.")),
+    406: ("not_acceptable", N_("This format cannot be produced.")),
+    415: ("unsupported_media_type", N_("This content type is not accepted here.")),
+    429: ("too_many_requests", N_("Too many requests: wait a moment and try again.")),
     404: ("not_found", N_("Not found.")),
     405: ("method_not_allowed", N_("This method is not allowed here.")),
     413: ("too_large", N_("The request is too large.")),
@@ -76,15 +82,16 @@ def _to_login(request: Request, *, expired: bool) -> Response:
 
 def handle_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    details = [
-        {"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
-        for err in exc.errors()
-    ]
+    language = _api_language(request) if _is_api(request) else request_language(request)
+
+    def translate_text(text: str) -> str:
+        return gettext(language, text)
+
+    details = validation.describe(exc.errors(), translate_text)
     if any(err.get("type") == "json_invalid" for err in exc.errors()):
-        message = gettext(_api_language(request), N_("The body is not valid JSON."))
+        message = translate_text(N_("The body is not valid JSON."))
         return json_error(request, 400, "malformed_json", message, details=details)
-    first = details[0] if details else {"field": "", "problem": ""}
-    message = f"{first['field']}: {first['problem']}" if details else "The request is not valid."
+    message = validation.summary(exc.errors(), translate_text)
     if _is_api(request):
         return json_error(request, 422, "invalid_request", message, details=details)
     return _error_page(request, 422, message)
@@ -92,7 +99,9 @@ def handle_validation_error(request: Request, exc: Exception) -> Response:
 
 def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
+    code, message = _HTTP_CODES.get(
+        exc.status_code, ("http_error", N_("The request could not be completed."))
+    )
     if _is_api(request):
         language = _api_language(request)
         return json_error(request, exc.status_code, code, gettext(language, message))

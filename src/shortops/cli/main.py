@@ -7,6 +7,7 @@ import typer
 from shortops import __version__
 from shortops.cli import db, server, tokens, users, workspaces
 from shortops.cli.common import console, database, fail
+from shortops.config import get_settings
 from shortops.errors import ShortopsError
 from shortops.workspaces import service
 
@@ -37,6 +38,7 @@ def init(
 ) -> None:
     """Set up the owner account and the first workspace without prompts (once only)."""
     with database() as session:
+        get_settings().resolved_secret_key()  # created now, so the first run is complete
         user, created = service.set_up(
             session, email=email, password=password, workspace_name=workspace, name=name
         )

@@ -12,7 +12,17 @@ from shortops.errors import N_, InvalidInput, ShortopsError
 from shortops.kit.pagination import PageParams
 from shortops.models import Role
 from shortops.web.csrf import csrf_protect
-from shortops.web.pages import error_message, flash, form_error, page, redirect, translate
+from shortops.kit import validation
+from shortops.web.i18n import gettext
+from shortops.web.pages import (
+    error_message,
+    flash,
+    form_error,
+    page,
+    redirect,
+    request_language,
+    translate,
+)
 from shortops.workspaces import service
 from shortops.workspaces.deps import DbSession, web_actor, web_actor_any
 from shortops.workspaces.permissions import ROLE_LABELS, Permission, Scope, scopes_allowed_for
@@ -35,11 +45,12 @@ TokenOwner = Annotated[Actor, Depends(web_actor(Permission.manage_own_tokens))]
 Auditor = Annotated[Actor, Depends(web_actor(Permission.view_audit))]
 
 
-def invalid(exc: ValidationError) -> InvalidInput:
-    """A form's validation error as one readable message."""
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ()))
-    return InvalidInput(N_("{field}: {problem}"), field=field, problem=first.get("msg", ""))
+def invalid(request: Request, exc: ValidationError) -> InvalidInput:
+    """A form's validation error as one message in the user's language."""
+    language = request_language(request)
+    message = validation.summary(exc.errors(), lambda text: gettext(language, text))
+    # Already translated; with no parameters the message is shown as it is.
+    return InvalidInput(message)
 
 
 def _settings_page(
@@ -73,7 +84,7 @@ def update_workspace(
     try:
         data = WorkspaceUpdate(name=name, timezone=timezone, currency=currency.upper())
     except ValidationError as exc:
-        return _error(request, "settings/workspace.html", actor, invalid(exc), tab="workspace")
+        return _error(request, "settings/workspace.html", actor, invalid(request, exc), tab="workspace")
     service.update_workspace(session, actor=actor, data=data)
     flash(request, translate(request, N_("Workspace saved.")), "success")
     return redirect("/settings")
@@ -122,7 +133,7 @@ def add_member(
         data = MemberCreate(email=email, name=name, role=role, password=password or None)
         service.add_member(session, actor=actor, data=data)
     except ValidationError as exc:
-        return _member_error(request, session, actor, invalid(exc), email, name)
+        return _member_error(request, session, actor, invalid(request, exc), email, name)
     except ShortopsError as exc:
         session.rollback()
         return _member_error(request, session, actor, exc, email, name)
@@ -207,7 +218,7 @@ def create_token(
         )
         _token, secret = service.create_token(session, actor=actor, data=data)
     except ValidationError as exc:
-        return _tokens_error(request, session, actor, invalid(exc))
+        return _tokens_error(request, session, actor, invalid(request, exc))
     except ValueError:
         return _tokens_error(
             request, session, actor, InvalidInput(N_("Expiry must be a number of days."))
@@ -259,7 +270,7 @@ def create_workspace(
             request,
             "settings/new_workspace.html",
             actor,
-            invalid(exc),
+            invalid(request, exc),
             tab="workspaces",
             form={"name": name, "timezone": timezone, "currency": currency},
         )
