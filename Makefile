@@ -20,13 +20,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks scripts)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks scripts)
 	$(BIN)/mypy
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests $(wildcard benchmarks scripts)
+	$(BIN)/ruff format src tests $(wildcard benchmarks scripts)
 
 i18n: $(STAMP)
 	$(BIN)/python -m shortops.web.catalog update

@@ -98,9 +98,9 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
 
 def route_table(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) the app answers, HEAD and the static mount aside (tests, docs)."""
-    table = set()
+    table: set[tuple[str, str]] = set()
     for route in iter_route_contexts(app.routes):
         for method in route.methods or ():
-            if method != "HEAD":
+            if method != "HEAD" and route.path:
                 table.add((method, route.path))
     return sorted(table)

@@ -185,7 +185,7 @@ def test_openapi_and_offline_docs(client: TestClient) -> None:
 
 def test_roles_are_read_from_membership_not_token(client: TestClient, session: Session) -> None:
     """Demoting a member shrinks what their existing admin token can do at once."""
-    owner, ws, _headers = _owner_token(session)
+    _owner, ws, _headers = _owner_token(session)
     admin = factories.create_user(session, email="adm@example.com")
     factories.add_member(session, workspace=ws, user=admin, role=Role.admin)
     _t, secret = factories.create_token(session, user=admin, workspace=ws)

@@ -144,7 +144,7 @@ def _owner_client(app: Any, session: Session) -> tuple[TestClient, User, Workspa
 
 
 def test_second_workspace_invite_switch_and_token(app: Any, session: Session) -> None:
-    client, owner, first = _owner_client(app, session)
+    client, _owner, first = _owner_client(app, session)
     response = client.post(
         "/settings/workspaces",
         data={

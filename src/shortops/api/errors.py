@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shortops.api.router import API_PREFIX
 from shortops.errors import N_, NotAuthenticated, SessionExpired, ShortopsError
-from shortops.web.i18n import gettext, negotiate
 from shortops.kit import validation
+from shortops.web.i18n import gettext, negotiate
 from shortops.web.pages import error_message, flash, page, redirect, request_language, translate
 from shortops.workspaces.deps import SESSION_COOKIE
 

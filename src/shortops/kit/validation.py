@@ -22,9 +22,7 @@ _PROBLEMS = {
 _UNKNOWN_TIMEZONE = N_("unknown timezone; use an IANA name such as Asia/Shanghai")
 
 
-def describe(
-    errors: Sequence[Any], gettext: Callable[[str], str]
-) -> list[dict[str, str]]:
+def describe(errors: Sequence[Any], gettext: Callable[[str], str]) -> list[dict[str, str]]:
     """One `{"field", "problem"}` per error, the problem translated where we know it."""
     described = []
     for error in errors:

@@ -57,7 +57,8 @@ class SystemStatus:
 
 
 def database_revision(session: Session) -> str | None:
-    return session.scalar(text("SELECT version_num FROM alembic_version"))
+    revision = session.scalar(text("SELECT version_num FROM alembic_version"))
+    return str(revision) if revision is not None else None
 
 
 def system_status(

@@ -205,7 +205,7 @@ def switch_workspace(
     return redirect("/plan")
 
 
-def _section_page(request: Request, actor: Actor, key: str, **extra: object) -> HTMLResponse:
+def _section_page(request: Request, actor: Actor, key: str) -> HTMLResponse:
     title, what, next_step = SECTIONS[key]
     return page(
         request,
@@ -215,7 +215,6 @@ def _section_page(request: Request, actor: Actor, key: str, **extra: object) -> 
         title=title,
         what=what,
         next_step=next_step,
-        **extra,
     )
 
 

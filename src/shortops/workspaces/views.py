@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from shortops.errors import N_, InvalidInput, ShortopsError
+from shortops.kit import validation
 from shortops.kit.pagination import PageParams
 from shortops.models import Role
 from shortops.web.csrf import csrf_protect
-from shortops.kit import validation
 from shortops.web.i18n import gettext
 from shortops.web.pages import (
     error_message,
@@ -84,7 +84,9 @@ def update_workspace(
     try:
         data = WorkspaceUpdate(name=name, timezone=timezone, currency=currency.upper())
     except ValidationError as exc:
-        return _error(request, "settings/workspace.html", actor, invalid(request, exc), tab="workspace")
+        return _error(
+            request, "settings/workspace.html", actor, invalid(request, exc), tab="workspace"
+        )
     service.update_workspace(session, actor=actor, data=data)
     flash(request, translate(request, N_("Workspace saved.")), "success")
     return redirect("/settings")
