@@ -38,13 +38,14 @@ Scripts and deployment tools may rely on these rules:
   exists, so running it twice is safe.
 - Every workspace-level command takes `--workspace SLUG` (`-w SLUG`). When there is only one
   workspace it may be left out; with several, the command fails and lists the slugs. `shortops
-  workspaces list` shows them.
+  workspaces list` shows them. (`init --workspace` is different: it names the workspace to
+  create.)
 - `SHORTOPS_HOME` selects the data directory (database, queue, secret key) for every command;
   the other settings come from `SHORTOPS_*` variables or a `.env` file in the current directory
   (see [configuration](configuration.md)).
-- Exit code 0 means success. Errors print one line starting with `Error:` on stderr and exit with
-  code 1. A command line that Click cannot parse (unknown option, missing required option) exits
-  with code 2 and a usage hint, like any Click program.
+- Exit code 0 means success. Errors print a message starting with `Error:` on stderr and exit
+  with code 1. A command line that cannot be parsed (unknown option, missing required option)
+  exits with code 2 and a usage hint.
 - Secrets are printed to stdout alone on their line (`shortops tokens create`), so
   `TOKEN=$(shortops tokens create --user me@example.com)` captures exactly the token.
 
