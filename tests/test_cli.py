@@ -184,3 +184,21 @@ def test_python_dash_m_and_shortops_home(tmp_path: Path) -> None:
     assert init.returncode == 0, init.stderr
     assert (tmp_path / "data" / "shortops.db").exists()
     assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_unreachable_database_and_bad_settings_are_plain_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortops.config import get_settings
+
+    monkeypatch.setenv("SHORTOPS_HOME", str(tmp_path))
+    monkeypatch.setenv("SHORTOPS_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["workspaces", "list"])
+    assert result.exit_code == 1
+    assert "Cannot reach the database postgresql+psycopg://nobody@127.0.0.1:1/none" in result.output
+    monkeypatch.setenv("SHORTOPS_PORT", "not-a-port")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["workspaces", "list"])
+    assert result.exit_code == 1 and "SHORTOPS_PORT" in result.output
+    get_settings.cache_clear()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shortops.errors import N_, ConfigurationError
@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     default_language: Literal["en", "zh_Hans"] = Field(
         default="en", description="UI language when the browser states no preference."
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_log_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("home", mode="before")
     @classmethod
@@ -140,4 +145,13 @@ def _checked_secret(value: str, source: str) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (tests call `get_settings.cache_clear()` after changing env)."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SHORTOPS_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(
+            N_("Invalid setting: {problems}. See docs/configuration.md."), problems=problems
+        ) from None

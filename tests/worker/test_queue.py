@@ -118,6 +118,8 @@ def test_unreachable_redis_is_reported_not_raised(
 
     bad = settings.model_copy(update={"queue_url": "redis://127.0.0.1:1/0"})
     queue_module.set_queue(Queue(build_huey(bad)))
-    health = TestClient(app).get("/api/v1/health").json()  # type: ignore[arg-type]
+    response = TestClient(app).get("/api/v1/health")  # type: ignore[arg-type]
+    assert response.status_code == 503
+    health = response.json()
     assert health["status"] == "degraded"
     assert health["queue_pending"] is None

@@ -87,10 +87,10 @@ def handle_validation_error(request: Request, exc: Exception) -> Response:
     def translate_text(text: str) -> str:
         return gettext(language, text)
 
-    details = validation.describe(exc.errors(), translate_text)
     if any(err.get("type") == "json_invalid" for err in exc.errors()):
         message = translate_text(N_("The body is not valid JSON."))
-        return json_error(request, 400, "malformed_json", message, details=details)
+        return json_error(request, 400, "malformed_json", message)
+    details = validation.describe(exc.errors(), translate_text)
     message = validation.summary(exc.errors(), translate_text)
     if _is_api(request):
         return json_error(request, 422, "invalid_request", message, details=details)

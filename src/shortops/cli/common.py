@@ -7,19 +7,20 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from shortops.config import get_settings
+from shortops.config import Settings, get_settings
 from shortops.db.migrate import upgrade
 from shortops.db.session import get_engine, session_scope
-from shortops.errors import N_, NotFound, ShortopsError
+from shortops.errors import N_, ConfigurationError, NotFound, ShortopsError
 from shortops.models import Membership, Role, User, Workspace
 from shortops.workspaces import service
 from shortops.workspaces.service import Actor
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOption = typer.Option(
     None,
@@ -38,13 +39,36 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 @contextmanager
 def database() -> Iterator[Session]:
     """A migrated database session committed at the end; shortops errors become exit code 1."""
-    settings = get_settings()
     try:
-        upgrade(get_engine(settings))
-        with session_scope(settings) as session:
-            yield session
+        settings = get_settings()
+        with reachable_database(settings):
+            upgrade(get_engine(settings))
+            with session_scope(settings) as session:
+                yield session
     except ShortopsError as exc:
         raise fail(exc.render()) from exc
+
+
+@contextmanager
+def reachable_database(settings: Settings) -> Iterator[None]:
+    """Turn a database that cannot be reached (or lacks its driver) into a plain message."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise ConfigurationError(
+            N_("Cannot reach the database {url}: {detail}"),
+            url=_safe_url(settings),
+            detail=str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc),
+        ) from exc
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(
+            N_("The database driver {module} is missing: install shortops[postgres]."),
+            module=exc.name or "",
+        ) from exc
+
+
+def _safe_url(settings: Settings) -> str:
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
 def resolve_workspace(session: Session, slug: str | None) -> Workspace:

@@ -6,18 +6,23 @@ import logging
 
 import typer
 
-from shortops.cli.common import console
-from shortops.config import get_settings
+from shortops.cli.common import console, fail, reachable_database
+from shortops.config import Settings, get_settings
 from shortops.db.migrate import upgrade
 from shortops.db.session import get_engine
+from shortops.errors import ShortopsError
 
 
-def _prepare() -> None:
-    settings = get_settings()
+def _prepare(settings: Settings) -> None:
+    """Configure logging and migrate; an unreachable database is a plain error, not a trace."""
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    upgrade(get_engine(settings))
+    try:
+        with reachable_database(settings):
+            upgrade(get_engine(settings))
+    except ShortopsError as exc:
+        raise fail(exc.render()) from exc
 
 
 def serve(
@@ -35,7 +40,7 @@ def serve(
     from shortops.app import create_app
 
     settings = get_settings()
-    _prepare()
+    _prepare(settings)
     embedded = settings.run_embedded_worker if worker is None else worker
     app = create_app(settings, embedded_worker=embedded)
     bind_host, bind_port = host or settings.host, port or settings.port
@@ -51,6 +56,6 @@ def worker() -> None:
     from shortops.worker.consumer import run_consumer
 
     settings = get_settings()
-    _prepare()
+    _prepare(settings)
     console.print(f"shortops worker on queue {settings.queue_backend}")
     run_consumer(settings)

@@ -18,7 +18,10 @@ def create(
     user: str = typer.Option(..., "--user", help="Email of the member the token acts as."),
     name: str = typer.Option("cli", "--name", help="A name to recognise the token by."),
     scope: list[Scope] = typer.Option(
-        [Scope.read], "--scope", help="read, write or admin; repeat for several."
+        [Scope.read],
+        "--scope",
+        metavar="SCOPE",
+        help="read, write or admin; repeat for several.",
     ),
     expires_in_days: int | None = typer.Option(None, "--expires-in-days", help="Lifetime."),
     workspace: str | None = WorkspaceOption,

@@ -22,7 +22,11 @@ app = typer.Typer(help="Users and their roles in workspaces.", no_args_is_help=T
 def create(
     email: str = typer.Option(..., "--email", help="The user's email (used to sign in)."),
     password: str = typer.Option(
-        ..., "--password", prompt=True, hide_input=True, help="Initial password."
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        help="Initial password (asked for when left out).",
     ),
     role: Role = typer.Option(Role.editor, "--role", help="Role in the workspace."),
     name: str = typer.Option("", "--name", help="Display name."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from shortops.system.flows import current_status
@@ -23,11 +23,13 @@ class HealthRead(BaseModel):
     last_heartbeat: datetime | None
 
 
-@router.get("/health", response_model=HealthRead)
-def health(request: Request, session: DbSession) -> HealthRead:
-    """ok when the database is migrated and the queue answers; degraded otherwise."""
+@router.get("/health", response_model=HealthRead, responses={503: {"model": HealthRead}})
+def health(request: Request, response: Response, session: DbSession) -> HealthRead:
+    """200 ok when the database is migrated and the queue answers; 503 degraded otherwise."""
     status = current_status(session, settings=request.app.state.settings)
     healthy = status.database_current and status.queue_error is None
+    if not healthy:
+        response.status_code = 503
     return HealthRead(
         status="ok" if healthy else "degraded",
         version=status.version,

@@ -182,7 +182,13 @@ def switch_language(
         if user is not None:
             service.set_user_language(session, user=user, language=language)
     response: RedirectResponse = redirect(safe_next(next))
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax")
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
     return response
 
 

@@ -8,13 +8,15 @@ from huey.consumer import Consumer
 
 from shortops.config import Settings
 from shortops.system.tasks import heartbeat
-from shortops.worker.queue import get_queue
+from shortops.worker.queue import Queue, build_huey, get_queue, set_queue
 
 log = logging.getLogger("shortops.worker")
 
 
 def build_consumer(settings: Settings) -> Consumer:
-    queue = get_queue()
+    """A consumer of the queue built from `settings` (which becomes the process-wide queue)."""
+    queue = Queue(build_huey(settings))
+    set_queue(queue)
     return queue.huey.create_consumer(
         workers=settings.worker_threads,
         worker_type="thread",
