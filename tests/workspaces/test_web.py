@@ -249,3 +249,38 @@ def test_language_switch_is_remembered_for_the_user(app: Any, session: Session) 
     other = TestClient(app)
     factories.login(other, owner.email)
     assert '<html lang="zh-Hans">' in other.get("/plan").text
+
+
+def test_session_cookie_is_signed_httponly_and_samesite(app: Any, session: Session) -> None:
+    owner = factories.create_user(session, email="cookie@example.com")
+    factories.create_workspace(session, owner=owner)
+    client = TestClient(app)
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": owner.email,
+            "password": factories.PASSWORD,
+            "csrf_token": factories.csrf_from(page.text),
+        },
+        follow_redirects=False,
+    )
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    # A tampered cookie is not a session.
+    client.cookies.set(SESSION_COOKIE, client.cookies[SESSION_COOKIE][:-4] + "AAAA")
+    assert client.get("/plan", follow_redirects=False).status_code == 303
+
+
+def test_unexpected_errors_get_a_500_page_and_json(app: Any, session: Session) -> None:
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/explode", explode)
+    app.add_api_route("/api/v1/explode", explode)
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.get("/explode")
+    assert page.status_code == 500 and "Server error" in page.text and "boom" not in page.text
+    api = client.get("/api/v1/explode")
+    assert api.status_code == 500 and api.json()["error"]["code"] == "internal_error"

@@ -201,6 +201,7 @@ def authenticate(
         raise InvalidCredentials()
     if throttle is not None:
         session.delete(throttle)
+    record(session, action="login.succeeded", user=user, ip=ip)
     if crypto.password_needs_rehash(user.password_hash):
         user.password_hash = crypto.hash_password(password)
     user.last_login_at = now
