@@ -284,3 +284,19 @@ def test_unexpected_errors_get_a_500_page_and_json(app: Any, session: Session) -
     assert page.status_code == 500 and "Server error" in page.text and "boom" not in page.text
     api = client.get("/api/v1/explode")
     assert api.status_code == 500 and api.json()["error"]["code"] == "internal_error"
+
+
+def test_audit_log_names_who_did_what(app: Any, session: Session) -> None:
+    client, owner, _ws = _owner_client(app, session)
+    client.post(
+        "/settings",
+        data={
+            "name": "Renamed",
+            "timezone": "UTC",
+            "currency": "EUR",
+            "csrf_token": factories.csrf(client),
+        },
+    )
+    page = client.get("/settings/audit").text
+    assert "workspace.updated" in page and owner.email in page
+    assert "&#34;currency&#34;: &#34;EUR&#34;" in page or '"currency": "EUR"' in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 from huey.consumer import Consumer
 
@@ -26,9 +27,16 @@ def build_consumer(settings: Settings) -> Consumer:
 
 
 def start_embedded_consumer(settings: Settings) -> Consumer:
-    """Start consumer threads inside this process (no signal handlers: the server owns those)."""
+    """Start consumer threads inside this process; the server keeps its signal handlers."""
     consumer = build_consumer(settings)
-    consumer.start()
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    saved = {sig: signal.getsignal(sig) for sig in signals}
+    try:
+        consumer.start()
+    finally:
+        # huey's start() installs its own handlers; without uvicorn's the server never stops.
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
     # Beat once at start so Settings → System shows a live worker without waiting a minute.
     get_queue().enqueue(heartbeat)
     log.info("embedded worker started with %d threads", settings.worker_threads)

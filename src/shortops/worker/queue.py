@@ -68,10 +68,11 @@ class Queue:
         for module in TASK_MODULES:
             importlib.import_module(module)
         for spec in _SPECS.values():
+            # Huey prefixes the module itself, so it gets the qualified name without it.
             if spec.schedule is not None:
-                wrapper = huey.periodic_task(spec.schedule, name=spec.name)(spec.func)
+                wrapper = huey.periodic_task(spec.schedule, name=spec.func.__qualname__)(spec.func)
             else:
-                wrapper = huey.task(name=spec.name)(spec.func)
+                wrapper = huey.task(name=spec.func.__qualname__)(spec.func)
             self.tasks[spec.name] = wrapper
 
     def enqueue(

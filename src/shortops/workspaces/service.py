@@ -112,6 +112,14 @@ def list_audit_events(
     return paginate(session, statement, params)
 
 
+def user_emails(session: Session, *, user_ids: set[int]) -> dict[int, str]:
+    """Emails of the given users, for showing who did what."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(User.id, User.email).where(User.id.in_(user_ids)))
+    return {user_id: email for user_id, email in rows}
+
+
 # --- users -------------------------------------------------------------------------------------
 
 

@@ -298,6 +298,9 @@ def audit(request: Request, session: DbSession, actor: Auditor, page_number: int
         actor,
         tab="audit",
         events=events,
+        actor_emails=service.user_emails(
+            session, user_ids={e.actor_user_id for e in events if e.actor_user_id is not None}
+        ),
         total=total,
         page_number=params.page,
         per_page=params.per_page,
