@@ -68,6 +68,29 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(
         default=900, ge=1, description="How long a locked-out email must wait."
     )
+    ffmpeg: str | None = Field(
+        default=None,
+        description="FFmpeg executable. Default: the one shipped in the imageio-ffmpeg wheel.",
+    )
+    ffprobe: str | None = Field(
+        default=None,
+        description="ffprobe executable. Default: ffprobe on PATH, else probing with FFmpeg.",
+    )
+    media_dir: Path | None = Field(
+        default=None, description="Where uploaded media and renditions live. Default: home/media."
+    )
+    render_timeout_seconds: int = Field(
+        default=3600, ge=10, description="An FFmpeg job running longer than this is stopped."
+    )
+    render_concurrency: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="FFmpeg jobs run at once by a worker (default: CPU cores).",
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024**3, ge=1024, description="Largest file accepted for upload."
+    )
     default_language: Literal["en", "zh_Hans"] = Field(
         default="en", description="UI language when the browser states no preference."
     )
@@ -81,6 +104,10 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: object) -> object:
         return Path(os.path.expanduser(str(value))) if value is not None else value
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.home / "media"
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,1 @@
+"""Media: the asset library, platform profiles, edit specs and FFmpeg renditions."""

@@ -1,0 +1,132 @@
+"""Platform profiles: what a rendition must be to pass each platform's documented limits.
+
+Values follow the platforms' published limits (see docs/platforms.md); a platform's own answer at
+publish time still wins (e.g. TikTok's `max_video_post_duration_sec`). Users add their own profiles
+per workspace; built-ins are data here so they are versioned with the code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Orientation = Literal["portrait", "landscape", "square"]
+
+
+class CoverSize(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    max_bytes: int = Field(gt=0)
+
+
+class PlatformProfile(BaseModel):
+    """Everything a renderer needs to produce a file this platform accepts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")
+    name: str
+    width: int = Field(gt=0, le=8192)
+    height: int = Field(gt=0, le=8192)
+    fps: float = Field(default=30, gt=0, le=120)
+    video_codec: Literal["h264"] = "h264"
+    h264_profile: Literal["high", "main", "baseline"] = "high"
+    pixel_format: Literal["yuv420p"] = "yuv420p"
+    audio_codec: Literal["aac"] = "aac"
+    audio_rate: int = 48_000
+    audio_bitrate_k: int = Field(default=128, gt=0)
+    max_video_bitrate_k: int = Field(gt=0, description="Peak video bitrate (maxrate)")
+    max_bytes: int = Field(gt=0)
+    min_duration_s: float = Field(ge=0)
+    max_duration_s: float = Field(gt=0)
+    keyframe_interval_s: float = Field(default=2, gt=0)
+    faststart: bool = True
+    covers: tuple[CoverSize, ...] = ()
+    builtin: bool = True
+
+    @property
+    def orientation(self) -> Orientation:
+        if self.width == self.height:
+            return "square"
+        return "portrait" if self.height > self.width else "landscape"
+
+
+_MB = 1024 * 1024
+_GB = 1024 * _MB
+_PORTRAIT_COVER = CoverSize(name="portrait", width=1080, height=1920, max_bytes=2 * _MB)
+
+
+def _vertical(slug: str, name: str, **limits: object) -> PlatformProfile:
+    base: dict[str, object] = {
+        "slug": slug,
+        "name": name,
+        "width": 1080,
+        "height": 1920,
+        "max_video_bitrate_k": 10_000,
+        "covers": (_PORTRAIT_COVER,),
+    }
+    return PlatformProfile.model_validate({**base, **limits})
+
+
+BUILTIN_PROFILES: dict[str, PlatformProfile] = {
+    profile.slug: profile
+    for profile in (
+        # TikTok: ≤ 10 min via API (the creator's own limit may be lower), 4 GB, min 3 s (unc.).
+        _vertical("tiktok", "TikTok", min_duration_s=3, max_duration_s=600, max_bytes=4 * _GB),
+        # YouTube Shorts: a Short is ≤ 180 s and height ≥ width; the file cap is far above.
+        _vertical(
+            "youtube_shorts",
+            "YouTube Shorts",
+            min_duration_s=1,
+            max_duration_s=180,
+            max_bytes=256 * _GB,
+        ),
+        # Instagram Reels: 3 s – 15 min, 300 MB, moov first, closed GOP, 23–60 fps, ≤ 25 Mbps.
+        _vertical(
+            "instagram_reels",
+            "Instagram Reels",
+            min_duration_s=3,
+            max_duration_s=900,
+            max_bytes=300 * _MB,
+        ),
+        # Douyin: ≤ 15 min; ≤ 128 MB uploads in one request (larger go in parts, ≤ 4 GB).
+        _vertical("douyin", "Douyin 抖音", min_duration_s=3, max_duration_s=900, max_bytes=4 * _GB),
+        # Kuaishou: limits are not documented publicly; the safe common profile applies.
+        _vertical(
+            "kuaishou", "Kuaishou 快手", min_duration_s=3, max_duration_s=600, max_bytes=4 * _GB
+        ),
+        # Bilibili: < 5 h, ≤ 4 GB, peak ≤ 60 Mbps; its cover is landscape (≥ 960×600) even for
+        # vertical videos, so both sizes are made.
+        _vertical(
+            "bilibili",
+            "Bilibili 哔哩哔哩",
+            min_duration_s=1,
+            max_duration_s=5 * 3600 - 1,
+            max_bytes=4 * _GB,
+            covers=(
+                _PORTRAIT_COVER,
+                CoverSize(name="landscape", width=1146, height=717, max_bytes=5 * _MB),
+            ),
+        ),
+        # Xiaohongshu and WeChat Channels: automation-enforced limits only (unconfirmed).
+        _vertical(
+            "xiaohongshu",
+            "Xiaohongshu 小红书",
+            min_duration_s=3,
+            max_duration_s=900,
+            max_bytes=500 * _MB,
+        ),
+        _vertical(
+            "wechat_channels",
+            "WeChat Channels 视频号",
+            min_duration_s=3,
+            max_duration_s=3600,
+            max_bytes=1 * _GB,
+        ),
+        _vertical("weibo", "Weibo 微博", min_duration_s=1, max_duration_s=900, max_bytes=1 * _GB),
+    )
+}
