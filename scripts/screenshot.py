@@ -10,32 +10,27 @@ It sets up a throw-away SHORTOPS_HOME with the CLI (owner, workspace, two more m
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("SHORTOPS_E2E_CHROMIUM", "/usr/bin/chromium")
-# Without the background-networking flags Chromium hangs on a machine that has only loopback.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(REPO_ROOT))  # the server helpers are shared with the browser tests
+
+from tests.e2e.live import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServerStartError,
+    server_env,
+    start_healthy_server,
+    stop_server,
+)
+
 OWNER = ("Olivia Chen", "olivia@example.com", "violet-harbor-42")
 WORKSPACE = "Sunny Kitchen"
 # (name, email, password, role): enough people for the members table to look lived in.
@@ -45,23 +40,10 @@ TEAM = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def shortops_env(home: Path) -> dict[str, str]:
-    # No inherited SHORTOPS_ setting may point the CLI or server at a real database.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHORTOPS_")}
-    env["SHORTOPS_HOME"] = str(home)
-    return env
-
-
 def shortops(home: Path, *args: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "shortops", *args],
-        env=shortops_env(home),
+        env=server_env(home),
         cwd=home,
         capture_output=True,
         text=True,
@@ -82,43 +64,14 @@ def create_team(home: Path) -> None:
 @contextmanager
 def running_server(home: Path) -> Iterator[str]:
     """Yields the base URL of `shortops serve`, stopped (killed if need be) afterwards."""
-    port = free_port()
-    log_path = home / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shortops", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=shortops_env(home),
-            cwd=home,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base_url, process, log_path)
-        yield base_url
+        server = start_healthy_server(home)
+    except ServerStartError as exc:
+        sys.exit(str(exc))
+    try:
+        yield server.base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_until_healthy(
-    base_url: str, process: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 60
-) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"shortops serve exited:\n{log_path.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{base_url}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    sys.exit(f"shortops serve did not start:\n{log_path.read_text(errors='replace')}")
+        stop_server(server)
 
 
 def sign_in(page: Page, base_url: str) -> None:
@@ -132,7 +85,7 @@ def sign_in(page: Page, base_url: str) -> None:
 
 def take_screenshot(base_url: str, path: str, output: Path, width: int, height: int) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
         page = context.new_page()
         sign_in(page, base_url)

@@ -18,28 +18,22 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from tests.e2e.live import LiveServer, ServerStartError, start_healthy_server, stop_server
+from tests.e2e.live import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    ServerStartError,
+    start_healthy_server,
+    stop_server,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = Path(os.environ.get("SHORTOPS_E2E_CHROMIUM", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-# Without the background-networking flags Chromium keeps trying to reach Google and hangs on a
-# machine that has only loopback.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 # Generous: the server, its worker and Chromium share two cores in CI.
 EXPECT_TIMEOUT_MS = 15_000

@@ -13,6 +13,19 @@ from pathlib import Path
 import httpx
 
 STARTUP_TIMEOUT_S = 60.0
+CHROMIUM = Path(os.environ.get("SHORTOPS_E2E_CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking flags Chromium keeps trying to reach Google and hangs on a
+# machine that has only loopback.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class ServerStartError(RuntimeError):
