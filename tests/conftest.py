@@ -156,3 +156,36 @@ def app(settings: Settings) -> Any:
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
+
+
+# --- real browser ---------------------------------------------------------------------------------
+
+# Generous: the server, its worker and Chromium share two cores in CI.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, one per session (Playwright's sync API allows one).
+
+    Skips without Chromium or the playwright package, and fails instead under CI=true.
+    """
+    from tests.e2e.live import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        _browser_unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _browser_unavailable("the playwright package is missing: pip install -e '.[dev]'")
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _browser_unavailable(message: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI=true but {message}")
+    pytest.skip(message)

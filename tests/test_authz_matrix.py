@@ -6,7 +6,10 @@ The tables below must list every route the app has: a new route without an entry
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
+from itertools import count
 from typing import Any
 
 import pytest
@@ -15,7 +18,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shortops.app import route_table
-from shortops.models import ApiToken, AuditEvent, Membership, Role, Workspace
+from shortops.config import get_settings
+from shortops.kit.clock import utcnow
+from shortops.media.store import MediaStore
+from shortops.models import (
+    ApiToken,
+    AssetKind,
+    AuditEvent,
+    CustomProfile,
+    EditTemplate,
+    MediaAsset,
+    Membership,
+    Rendition,
+    RenditionStatus,
+    Role,
+    UploadSession,
+    Workspace,
+)
 from shortops.workspaces.permissions import Permission, role_allows, scope_for, scopes_allowed_for
 from tests import factories
 
@@ -37,6 +56,35 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/workspaces/{workspace_id}/tokens/{token_id}"): Permission.manage_own_tokens,
     ("GET", "/api/v1/workspaces/{workspace_id}/audit"): Permission.view_audit,
     ("GET", "/api/v1/workspaces/{workspace_id}/accounts"): Permission.read,
+    # media library
+    ("GET", "/api/v1/workspaces/{workspace_id}/assets"): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/assets/{asset_id}"): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/assets/{asset_id}/file"): Permission.read,
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/assets/{asset_id}"): Permission.write,
+    ("POST", "/api/v1/workspaces/{workspace_id}/uploads"): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/uploads/{upload_id}"): Permission.write,
+    ("PUT", "/api/v1/workspaces/{workspace_id}/uploads/{upload_id}"): Permission.write,
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/uploads/{upload_id}"): Permission.write,
+    ("POST", "/api/v1/workspaces/{workspace_id}/renditions"): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/renditions"): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/renditions/{rendition_id}"): Permission.read,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/renditions/{rendition_id}/cancel",
+    ): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/renditions/{rendition_id}/file"): Permission.read,
+    (
+        "GET",
+        "/api/v1/workspaces/{workspace_id}/renditions/{rendition_id}/covers/{name}",
+    ): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/profiles"): Permission.read,
+    ("POST", "/api/v1/workspaces/{workspace_id}/profiles"): Permission.write,
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/profiles/{slug}"): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/templates"): Permission.read,
+    ("POST", "/api/v1/workspaces/{workspace_id}/templates"): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/templates/{template_id}"): Permission.read,
+    ("PATCH", "/api/v1/workspaces/{workspace_id}/templates/{template_id}"): Permission.write,
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/templates/{template_id}"): Permission.write,
 }
 
 WEB_ROUTES: dict[tuple[str, str], str] = {
@@ -70,6 +118,29 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/settings/tokens/{token_id}/revoke"): Permission.manage_own_tokens,
     ("GET", "/settings/audit"): Permission.view_audit,
     ("GET", "/settings/system"): Permission.manage_workspace,
+    # media library (/produce)
+    ("GET", "/produce/assets/{asset_id}"): Permission.read,
+    ("GET", "/produce/assets/{asset_id}/renditions"): Permission.read,
+    ("GET", "/produce/assets/{asset_id}/poster"): Permission.read,
+    ("GET", "/produce/assets/{asset_id}/file"): Permission.read,
+    ("POST", "/produce/assets/{asset_id}/renditions"): Permission.write,
+    ("POST", "/produce/assets/{asset_id}/delete"): Permission.write,
+    ("POST", "/produce/renditions/{rendition_id}/cancel"): Permission.write,
+    ("GET", "/produce/renditions/{rendition_id}/file"): Permission.read,
+    ("GET", "/produce/renditions/{rendition_id}/covers/{name}"): Permission.read,
+    ("POST", "/produce/uploads"): Permission.write,
+    ("GET", "/produce/uploads/{upload_id}"): Permission.write,
+    ("PUT", "/produce/uploads/{upload_id}"): Permission.write,
+}
+
+# Placeholder values for routes called without a valid id (visitors are refused before lookup).
+ANY_MEDIA_IDS = {
+    "asset_id": 1,
+    "rendition_id": 1,
+    "template_id": 1,
+    "upload_id": "up_x",
+    "slug": "x",
+    "name": "portrait",
 }
 
 
@@ -83,6 +154,7 @@ class World:
     target: Any
     outsider: Any
     a_secrets: list[str]
+    media: MediaWorld | None = None
 
 
 @pytest.fixture
@@ -99,9 +171,12 @@ def world(session: Session) -> World:
     outsider = factories.create_user(session, email="outsider@b.example")
     b = factories.create_workspace(session, owner=outsider, name="Bravo")
     factories.create_account(session, workspace=a, handle="alpha_handle")
-    return World(
+    found = World(
         a, b, members, target, outsider, ["Alpha Secret Brand", "@a.example", "alpha_handle"]
     )
+    found.media = _media_world(session, a, owner)
+    found.a_secrets.append(found.media.asset.filename)
+    return found
 
 
 def test_every_route_is_in_the_matrix(app: Any) -> None:
@@ -128,8 +203,26 @@ def _api_call(
     ids: dict[str, Any] = {"workspace_id": workspace_id, "user_id": world.target.id}
     if "{token_id}" in path:
         ids["token_id"] = _revocable_token_id(session, world, actor_user, workspace_id)
+    ids.update(_media_ids(session, world, method, path))
     url = path.format(**ids)
+    if (method, path) == ("PUT", "/api/v1/workspaces/{workspace_id}/uploads/{upload_id}"):
+        return client.put(
+            url,
+            content=b"0123456789",
+            headers={"Authorization": f"Bearer {secret}", "Content-Range": "bytes 0-9/100"},
+        )
+    n = next(_calls)
+    media = world.media
+    assert media is not None
     bodies = {
+        ("POST", "/api/v1/workspaces/{workspace_id}/uploads"): {"filename": "a.mp4", "size": 100},
+        ("POST", "/api/v1/workspaces/{workspace_id}/renditions"): {
+            "asset_id": media.asset.id,
+            "profiles": ["tiktok"],
+        },
+        ("POST", "/api/v1/workspaces/{workspace_id}/profiles"): {"slug": f"p{n}", "name": "P"},
+        ("POST", "/api/v1/workspaces/{workspace_id}/templates"): {"name": f"Template {n}"},
+        ("PATCH", "/api/v1/workspaces/{workspace_id}/templates/{template_id}"): {"name": "Ours"},
         ("POST", "/api/v1/workspaces"): {"name": "Made by API"},
         ("PATCH", "/api/v1/workspaces/{workspace_id}"): {"name": "Renamed"},
         ("POST", "/api/v1/workspaces/{workspace_id}/members"): {
@@ -275,7 +368,9 @@ def test_api_outsider_sees_nothing_of_another_workspace(
 
 def test_api_visitor_is_asked_to_authenticate(client: TestClient, world: World) -> None:
     for (method, path), rule in API_ROUTES.items():
-        url = path.format(workspace_id=world.a.id, user_id=world.target.id, token_id=1)
+        url = path.format(
+            workspace_id=world.a.id, user_id=world.target.id, token_id=1, **ANY_MEDIA_IDS
+        )
         response = client.request(method, url, json={})
         if rule == PUBLIC:
             assert response.status_code == 200
@@ -299,9 +394,20 @@ def _web_call(
     workspace: Workspace,
 ) -> Any:
     token, _ = _own_token(session, actor_user, workspace) if "{token_id}" in path else (None, "")
-    url = path.format(user_id=world.target.id, token_id=token.id if token else 0)
+    url = path.format(
+        user_id=world.target.id,
+        token_id=token.id if token else 0,
+        **_media_ids(session, world, method, path),
+    )
     if method == "GET":
         return client.get(url, follow_redirects=False)
+    if path.startswith("/produce/uploads"):
+        # The upload script's JSON endpoints: CSRF header, JSON or raw bytes.
+        headers = {"X-CSRF-Token": factories.csrf(client, "/login")}
+        if method == "PUT":
+            headers["Content-Range"] = "bytes 0-9/100"
+            return client.put(url, content=b"0123456789", headers=headers)
+        return client.post(url, json={"filename": "a.mp4", "size": 100}, headers=headers)
     forms = {
         "/setup": {"email": "x@y.example", "password": factories.PASSWORD, "workspace": "W"},
         "/login": {"email": actor_user.email, "password": factories.PASSWORD},
@@ -316,6 +422,7 @@ def _web_call(
         },
         "/settings/members/{user_id}/role": {"role": "analyst"},
         "/settings/tokens": {"name": "web", "scopes": "read"},
+        "/produce/assets/{asset_id}/renditions": {"profiles": "tiktok"},
     }
     data = {**forms.get(path, {}), "csrf_token": factories.csrf(client, "/login")}
     return client.post(url, data=data, follow_redirects=False)
@@ -365,11 +472,11 @@ def test_web_visitor_is_sent_to_sign_in(app: Any, session: Session, world: World
             continue
         client = TestClient(app)
         csrf = factories.csrf(client, "/login")
-        url = path.format(user_id=world.target.id, token_id=1)
+        url = path.format(user_id=world.target.id, token_id=1, **ANY_MEDIA_IDS)
         response = client.request(
             method,
             url,
-            data={"csrf_token": csrf} if method == "POST" else None,
+            data={"csrf_token": csrf} if method != "GET" else None,
             follow_redirects=False,
         )
         assert response.status_code == 303, (method, path)
@@ -413,3 +520,204 @@ def _counts(session: Session) -> dict[str, int]:
 def _assert_no_leak(body: str, world: World) -> None:
     for secret in world.a_secrets:
         assert secret not in body, f"{secret!r} leaked"
+
+
+# --- media library ------------------------------------------------------------------------------
+
+_calls = count(1)
+
+
+@dataclass
+class MediaWorld:
+    """Workspace A's library: a video with a poster, a ready rendition with a cover, a template."""
+
+    asset: MediaAsset
+    rendition: Rendition
+    template: EditTemplate
+
+
+def _store() -> MediaStore:
+    return MediaStore.from_settings(get_settings())
+
+
+def _asset(session: Session, workspace: Workspace, name: str) -> MediaAsset:
+    """An asset row with a file in the store (the matrix checks access, not media)."""
+    store = _store()
+    content = f"{name}-{next(_calls)}".encode()
+    sha = hashlib.sha256(content).hexdigest()
+    path = store.asset_path(sha, ".mp4")
+    store.path(path).parent.mkdir(parents=True, exist_ok=True)
+    store.path(path).write_bytes(content)
+    poster = store.path(store.poster_path(sha))
+    poster.parent.mkdir(parents=True, exist_ok=True)
+    poster.write_bytes(b"jpeg")
+    asset = MediaAsset(
+        workspace_id=workspace.id,
+        sha256=sha,
+        filename=name,
+        content_type="video/mp4",
+        kind=AssetKind.video,
+        size_bytes=len(content),
+        storage_path=path,
+        duration_s=10.0,
+        width=1080,
+        height=1920,
+        probe={"facts": {"duration_s": 10.0, "width": 1080, "height": 1920, "has_video": True}},
+    )
+    session.add(asset)
+    session.commit()
+    return asset
+
+
+def _rendition(
+    session: Session, asset: MediaAsset, status: RenditionStatus = RenditionStatus.queued
+) -> Rendition:
+    store = _store()
+    key = hashlib.sha256(f"rendition-{next(_calls)}".encode()).hexdigest()
+    rendition = Rendition(
+        workspace_id=asset.workspace_id,
+        asset_id=asset.id,
+        profile_slug="tiktok",
+        profile={"name": "TikTok"},
+        spec={},
+        key=key,
+        status=status,
+    )
+    if status == RenditionStatus.ready:
+        rendition.output_path = store.rendition_path(key)
+        rendition.covers = {"portrait": store.cover_path(key, "portrait")}
+        for path in (rendition.output_path, rendition.covers["portrait"]):
+            store.path(path).parent.mkdir(parents=True, exist_ok=True)
+            store.path(path).write_bytes(b"media")
+    session.add(rendition)
+    session.commit()
+    return rendition
+
+
+def _media_world(session: Session, workspace: Workspace, owner: Any) -> MediaWorld:
+    asset = _asset(session, workspace, "alpha-secret-master.mp4")
+    rendition = _rendition(session, asset, RenditionStatus.ready)
+    template = EditTemplate(workspace_id=workspace.id, name="Alpha style", spec={})
+    session.add(template)
+    session.commit()
+    return MediaWorld(asset, rendition, template)
+
+
+def _upload(session: Session, workspace: Workspace, user_id: int) -> str:
+    store = _store()
+    upload_id = f"up_{next(_calls)}"
+    temp = store.upload_path(upload_id)
+    store.path(temp).parent.mkdir(parents=True, exist_ok=True)
+    store.path(temp).touch()
+    session.add(
+        UploadSession(
+            id=upload_id,
+            workspace_id=workspace.id,
+            user_id=user_id,
+            filename="a.mp4",
+            size_bytes=100,
+            temp_path=temp,
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    )
+    session.commit()
+    return upload_id
+
+
+def _media_ids(session: Session, world: World, method: str, path: str) -> dict[str, Any]:
+    """Ids for the media placeholders of `path`: destructive calls get a fresh object each."""
+    media = world.media
+    assert media is not None
+    owner = world.members[Role.owner]
+    ids: dict[str, Any] = {
+        "asset_id": media.asset.id,
+        "rendition_id": media.rendition.id,
+        "template_id": media.template.id,
+        "name": "portrait",
+    }
+    if "{asset_id}" in path and (method == "DELETE" or path.endswith("/delete")):
+        ids["asset_id"] = _asset(session, world.a, "disposable.mp4").id
+    if path.endswith("/cancel"):
+        ids["rendition_id"] = _rendition(session, media.asset).id
+    if "{template_id}" in path and method == "DELETE":
+        template = EditTemplate(workspace_id=world.a.id, name=f"Disposable {next(_calls)}")
+        session.add(template)
+        session.commit()
+        ids["template_id"] = template.id
+    if "{slug}" in path:
+        slug = f"disposable-{next(_calls)}"
+        session.add(CustomProfile(workspace_id=world.a.id, slug=slug, profile={"slug": slug}))
+        session.commit()
+        ids["slug"] = slug
+    if "{upload_id}" in path:
+        ids["upload_id"] = _upload(session, world.a, owner.id)
+    return ids
+
+
+def test_api_outsider_cannot_use_another_workspaces_media_ids(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A token of workspace B naming A's asset, rendition or template in B's URLs: 404."""
+    media = world.media
+    assert media is not None
+    _t, secret = factories.create_token(session, user=world.outsider, workspace=world.b)
+    headers = {"Authorization": f"Bearer {secret}"}
+    b = f"/api/v1/workspaces/{world.b.id}"
+    for method, url in [
+        ("GET", f"{b}/assets/{media.asset.id}"),
+        ("GET", f"{b}/assets/{media.asset.id}/file"),
+        ("DELETE", f"{b}/assets/{media.asset.id}"),
+        ("GET", f"{b}/renditions/{media.rendition.id}"),
+        ("GET", f"{b}/renditions/{media.rendition.id}/file"),
+        ("GET", f"{b}/renditions/{media.rendition.id}/covers/portrait"),
+        ("POST", f"{b}/renditions/{media.rendition.id}/cancel"),
+        ("GET", f"{b}/templates/{media.template.id}"),
+        ("DELETE", f"{b}/templates/{media.template.id}"),
+    ]:
+        response = client.request(method, url, headers=headers)
+        assert response.status_code == 404, (method, url, response.text)
+        _assert_no_leak(response.text, world)
+    response = client.post(
+        f"{b}/renditions",
+        json={"asset_id": media.asset.id, "profiles": ["tiktok"]},
+        headers=headers,
+    )
+    assert response.status_code == 404
+    for listing in ("assets", "renditions", "templates", "profiles"):
+        response = client.get(f"{b}/{listing}", headers=headers)
+        assert response.status_code == 200
+        _assert_no_leak(response.text, world)
+    session.expire_all()
+    assert session.get(MediaAsset, media.asset.id) is not None
+    assert session.get(EditTemplate, media.template.id) is not None
+
+
+def test_web_outsider_cannot_reach_another_workspaces_media(
+    app: Any, session: Session, world: World
+) -> None:
+    media = world.media
+    assert media is not None
+    client = _signed_in(app, world.outsider)
+    csrf = factories.csrf(client)
+    for url in [
+        f"/produce/assets/{media.asset.id}",
+        f"/produce/assets/{media.asset.id}/renditions",
+        f"/produce/assets/{media.asset.id}/poster",
+        f"/produce/assets/{media.asset.id}/file",
+        f"/produce/renditions/{media.rendition.id}/file",
+        f"/produce/renditions/{media.rendition.id}/covers/portrait",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        _assert_no_leak(response.text, world)
+    for url, data in [
+        (f"/produce/assets/{media.asset.id}/delete", {}),
+        (f"/produce/assets/{media.asset.id}/renditions", {"profiles": "tiktok"}),
+        (f"/produce/renditions/{media.rendition.id}/cancel", {}),
+    ]:
+        response = client.post(url, data={**data, "csrf_token": csrf}, follow_redirects=False)
+        assert response.status_code == 404, (url, response.text)
+        _assert_no_leak(response.text, world)
+    session.expire_all()
+    assert session.get(MediaAsset, media.asset.id) is not None
+    assert session.scalar(select(func.count()).select_from(Rendition)) == 1

@@ -11,16 +11,13 @@ download is not available here. Without it the tests skip, or fail under CI=true
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.e2e.live import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     ServerStartError,
     start_healthy_server,
@@ -30,13 +27,13 @@ from tests.e2e.live import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+# `browser` lives in tests/conftest.py: one Playwright per test session, shared by every suite.
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 VIEWPORT = {"width": 1280, "height": 800}
 # Generous: the server, its worker and Chromium share two cores in CI.
-EXPECT_TIMEOUT_MS = 15_000
 ACTION_TIMEOUT_MS = 30_000
 
 
@@ -50,27 +47,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         pytest.fail(str(exc))
     yield server
     stop_server(server)
-
-
-def _unavailable(message: str) -> NoReturn:
-    if IN_CI:
-        pytest.fail(f"CI=true but {message}")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing: apt-get install chromium to run the e2e tests")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is missing: pip install -e '.[dev]'")
-    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.hookimpl(wrapper=True)

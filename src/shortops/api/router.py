@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shortops.accounts.api import router as accounts_router
+from shortops.media.api import router as media_router
 from shortops.system.api import router as system_router
 from shortops.workspaces.api import router as workspaces_router
 
@@ -16,4 +17,5 @@ def build_api_router() -> APIRouter:
     router.include_router(system_router)
     router.include_router(workspaces_router)
     router.include_router(accounts_router)
+    router.include_router(media_router)
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from shortops import __version__
-from shortops.cli import db, server, tokens, users, workspaces
+from shortops.cli import db, media, server, tokens, users, workspaces
 from shortops.cli.common import console, database, fail
 from shortops.config import get_settings
 from shortops.errors import ShortopsError
@@ -25,6 +25,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(media.app, name="media")
 
 
 @app.command("init")

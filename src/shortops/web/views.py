@@ -41,7 +41,7 @@ SECTIONS = {
     "produce": (
         N_("Produce"),
         N_("Media library and per-platform renditions: fit, subtitles, covers, music."),
-        N_("Upload a master video here once the media library arrives."),
+        N_("Drop a master video on this page, or run shortops media import FILE."),
     ),
     "publish": (
         N_("Publish"),
@@ -229,9 +229,7 @@ def plan(request: Request, actor: ReaderActor) -> HTMLResponse:
     return _section_page(request, actor, "plan")
 
 
-@router.get("/produce", response_class=HTMLResponse)
-def produce(request: Request, actor: ReaderActor) -> HTMLResponse:
-    return _section_page(request, actor, "produce")
+# /produce is the media library (shortops.media.views).
 
 
 @router.get("/engage", response_class=HTMLResponse)
