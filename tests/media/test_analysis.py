@@ -7,13 +7,18 @@ from pathlib import Path
 import pytest
 
 from shortops.media.errors import RenderFailed
-from shortops.media.ffmpeg import find_tools
+from shortops.media.ffmpeg import available_filters, find_tools
+from shortops.media.fonts import bundled_font
 from shortops.media.pipeline.analysis import choose_cover_time, detect_scenes, detect_silences
+from shortops.media.pipeline.cover import read_candidates, sharpest_time
+from shortops.media.pipeline.graph import RenderFonts, RenderInputs, build_render_argv
+from shortops.media.pipeline.plan import plan_render
 from shortops.media.probe import probe
 from shortops.media.profiles import CoverSize
 from shortops.media.render import concat_clips, write_covers
-from shortops.media.spec import Cover, Fit, Trim
-from tests.media.conftest import SMALL_COVERS
+from shortops.media.runner import run_ffmpeg
+from shortops.media.spec import Cover, EditSpec, Fit, Trim
+from tests.media.conftest import SMALL_COVERS, small_profile
 
 
 def test_silences_are_found_on_the_trimmed_timeline(speech_with_gap: Path) -> None:
@@ -39,6 +44,30 @@ def test_scene_cuts_split_the_video(three_scenes: Path) -> None:
 def test_the_sharp_moment_is_the_cover(mostly_blurred: Path) -> None:
     at = choose_cover_time(find_tools().ffmpeg, probe(mostly_blurred), timeout_s=60)
     assert 1.85 <= at <= 2.15
+
+
+def test_the_render_pass_itself_finds_the_sharp_moment(
+    mostly_blurred: Path, tmp_path: Path
+) -> None:
+    """Candidates written by the render's own second output lead to the same frame."""
+    tools = find_tools()
+    plan = plan_render(
+        probe(mostly_blurred), EditSpec(), small_profile(), filters=available_filters(tools.ffmpeg)
+    )
+    candidates = tmp_path / "candidates"
+    candidates.mkdir()
+    argv = build_render_argv(
+        plan,
+        RenderInputs(master=mostly_blurred),
+        RenderFonts(bundled_font()),
+        ffmpeg=tools.ffmpeg,
+        cover_candidates=candidates,
+    )
+    run_ffmpeg(argv, duration_s=plan.duration_s, timeout_s=60, output=tmp_path / "out.mp4")
+    times, frames = read_candidates(candidates)
+    assert len(times) >= 3 and times == sorted(times)
+    at = sharpest_time(times, frames)
+    assert at is not None and 1.85 <= at <= 2.15
 
 
 def test_covers_in_both_shapes_within_their_byte_limits(

@@ -20,7 +20,13 @@ from shortops.media.ffmpeg import Tools, available_filters, find_tools
 from shortops.media.fonts import Font, bundled_font, find_font
 from shortops.media.pipeline.analysis import choose_cover_time, detect_silences
 from shortops.media.pipeline.concat import concat_argv
-from shortops.media.pipeline.cover import QUALITY_STEPS, cover_argv, cover_chains
+from shortops.media.pipeline.cover import (
+    QUALITY_STEPS,
+    cover_argv,
+    cover_chains,
+    read_candidates,
+    sharpest_time,
+)
 from shortops.media.pipeline.fit import Size
 from shortops.media.pipeline.graph import RenderFonts, RenderInputs, build_render_argv
 from shortops.media.pipeline.plan import PlanWarning, RenderPlan, plan_render
@@ -96,9 +102,16 @@ def render(
         allow_upscale=allow_upscale,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
+    wants_covers = spec.cover.enabled and bool(profile.covers)
+    cover_at = spec.cover.at_s
     with tempfile.TemporaryDirectory(prefix="shortops-render-") as work:
         inputs = prepare_inputs(master, spec, files, Path(work))
-        argv = build_render_argv(plan, inputs, fonts, ffmpeg=tools.ffmpeg)
+        candidates = Path(work) / "cover-candidates" if wants_covers and cover_at is None else None
+        if candidates is not None:
+            candidates.mkdir()
+        argv = build_render_argv(
+            plan, inputs, fonts, ffmpeg=tools.ffmpeg, cover_candidates=candidates
+        )
         run = run_ffmpeg(
             argv,
             duration_s=plan.duration_s,
@@ -107,12 +120,15 @@ def render(
             cancel=cancel,
             output=out,
         )
+        if candidates is not None:
+            cover_at = sharpest_time(*read_candidates(candidates))
     covers: tuple[CoverFile, ...] = ()
     try:
         info = probe(out, tools=tools)
         verify_output(info, profile)
-        if spec.cover.enabled and profile.covers:
-            covers = write_covers(tools, info, profile.covers, spec.cover, timeout_s=timeout)
+        if wants_covers:
+            chosen = spec.cover.model_copy(update={"at_s": cover_at or 0.0})
+            covers = write_covers(tools, info, profile.covers, chosen, timeout_s=timeout)
     except BaseException:
         for path in (out, *(cover.path for cover in covers)):
             path.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shortops.media.pipeline.escape import filter_value, seconds
 from shortops.media.pipeline.fit import Size, contain_size, crop_filters, pad_chains
@@ -39,12 +39,49 @@ def analysis_size(video: Size) -> Size:
     return contain_size(video, Size(ANALYSIS_SIDE, ANALYSIS_SIDE))
 
 
-def candidate_filters(frame_count: int, size: Size) -> list[str]:
-    """Small grey frames at scene changes and at `EVEN_SAMPLES` even steps, their times logged."""
+def candidate_select_filters(frame_count: int, size: Size) -> list[str]:
+    """Small grey frames at scene changes and at `EVEN_SAMPLES` even steps."""
     step = max(1, frame_count // EVEN_SAMPLES)
     chosen = f"gt(scene,{SCENE_THRESHOLD})+not(mod(n,{step}))"
     scale = f"scale={size.width}:{size.height}"
-    return [scale, f"select={filter_value(chosen)}", "format=gray", "showinfo"]
+    return [scale, f"select={filter_value(chosen)}", "format=gray"]
+
+
+def candidate_filters(frame_count: int, size: Size) -> list[str]:
+    """The candidate frames with their times logged (for a separate analysis pass)."""
+    return [*candidate_select_filters(frame_count, size), "showinfo"]
+
+
+def candidate_output_args(label: str, directory: Path, duration_s: float) -> list[str]:
+    """A second output of the render writing each candidate as `<milliseconds>.pgm`.
+
+    Taking the candidates from the render's own frames spares a second decode of the whole
+    rendition; `-frame_pts` with a millisecond time base puts each frame's time in its name.
+    """
+    return [
+        "-map", f"[{label}]", "-fps_mode", "passthrough", "-enc_time_base:v", "1/1000",
+        "-t", seconds(duration_s), "-f", "image2", "-frame_pts", "1", "-c:v", "pgm",
+        str(directory / "%d.pgm"),
+    ]  # fmt: skip
+
+
+def read_candidates(directory: Path) -> tuple[list[float], list[NDArray[np.uint8]]]:
+    """Times (s) and grey pixels of the candidate frames a render wrote, in time order."""
+    import numpy as np  # only when picking a cover: see sharpness
+
+    found = sorted((int(path.stem), path) for path in directory.glob("*.pgm"))
+    times, frames = [], []
+    for millis, path in found:
+        frames.append(_read_pgm(path.read_bytes(), np))
+        times.append(millis / 1000)
+    return times, frames
+
+
+def _read_pgm(data: bytes, np: Any) -> Any:
+    # Binary PGM: "P5", width, height, maxval (255), one whitespace, then the pixels.
+    fields = data.split(maxsplit=4)
+    width, height = int(fields[1]), int(fields[2])
+    return np.frombuffer(fields[4][: width * height], dtype=np.uint8).reshape(height, width)
 
 
 def frame_times(showinfo_log: str) -> list[float]:

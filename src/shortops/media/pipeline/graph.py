@@ -18,8 +18,13 @@ from pathlib import Path
 from shortops.media.fonts import Font
 from shortops.media.pipeline.audio import AudioSources, audio_chains, music_input_args
 from shortops.media.pipeline.color import BT709_TAGS, color_filters
+from shortops.media.pipeline.cover import (
+    analysis_size,
+    candidate_output_args,
+    candidate_select_filters,
+)
 from shortops.media.pipeline.encode import encode_args
-from shortops.media.pipeline.fit import fit_chains
+from shortops.media.pipeline.fit import Size, fit_chains
 from shortops.media.pipeline.logo import logo_chains
 from shortops.media.pipeline.overlays import overlay_filters
 from shortops.media.pipeline.plan import RenderPlan
@@ -29,6 +34,7 @@ from shortops.media.pipeline.trim import trim_input_args
 
 VIDEO_OUT = "vout"
 AUDIO_OUT = "aout"
+CANDIDATES = "vcand"
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,17 @@ def input_indexes(inputs: RenderInputs) -> InputIndexes:
 
 
 def build_render_argv(
-    plan: RenderPlan, inputs: RenderInputs, fonts: RenderFonts, *, ffmpeg: str
+    plan: RenderPlan,
+    inputs: RenderInputs,
+    fonts: RenderFonts,
+    *,
+    ffmpeg: str,
+    cover_candidates: Path | None = None,
 ) -> list[str]:
-    """The complete FFmpeg command for `plan`, except the output path (the runner adds it)."""
+    """The complete FFmpeg command for `plan`, except the output path (the runner adds it).
+
+    With `cover_candidates`, the same pass also writes small candidate frames for the cover there.
+    """
     spec = plan.spec
     indexes = input_indexes(inputs)
     argv = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y"]
@@ -75,8 +89,14 @@ def build_render_argv(
         argv += [*music_input_args(spec.music), "-i", str(inputs.music)]
     if inputs.logo:
         argv += ["-i", str(inputs.logo)]
-    graph = ";".join(filter_chains(plan, inputs, fonts, indexes))
-    argv += ["-filter_complex", graph, "-map", f"[{VIDEO_OUT}]", "-map", f"[{AUDIO_OUT}]"]
+    tap = f"{CANDIDATES}_src" if cover_candidates is not None else None
+    chains = filter_chains(plan, inputs, fonts, indexes, tap=tap)
+    if tap is not None:
+        chains.append(candidate_chain(plan, tap))
+    argv += ["-filter_complex", ";".join(chains)]
+    if cover_candidates is not None:
+        argv += candidate_output_args(CANDIDATES, cover_candidates, plan.duration_s)
+    argv += ["-map", f"[{VIDEO_OUT}]", "-map", f"[{AUDIO_OUT}]"]
     argv += encode_args(
         plan.profile,
         spec,
@@ -87,16 +107,26 @@ def build_render_argv(
 
 
 def filter_chains(
-    plan: RenderPlan, inputs: RenderInputs, fonts: RenderFonts, indexes: InputIndexes
+    plan: RenderPlan,
+    inputs: RenderInputs,
+    fonts: RenderFonts,
+    indexes: InputIndexes,
+    *,
+    tap: str | None = None,
 ) -> list[str]:
     """Every labelled chain of the rendition's filter graph, picture first."""
-    return [*video_chains(plan, inputs, fonts, indexes), *sound_chains(plan, indexes)]
+    return [*video_chains(plan, inputs, fonts, indexes, tap=tap), *sound_chains(plan, indexes)]
 
 
 def video_chains(
-    plan: RenderPlan, inputs: RenderInputs, fonts: RenderFonts, indexes: InputIndexes
+    plan: RenderPlan,
+    inputs: RenderInputs,
+    fonts: RenderFonts,
+    indexes: InputIndexes,
+    *,
+    tap: str | None = None,
 ) -> list[str]:
-    """[0:v] → … → [vout] at the profile's size, rate and pixel format."""
+    """[0:v] → … → [vout] at the profile's size, rate and pixel format (and a copy at [tap])."""
     spec = plan.spec
     prepared = [f"fps={plan.profile.fps:g}", *color_filters(plan.color)]
     chains = [f"[0:{plan.video.index}]{','.join(prepared)}[vpre]"]
@@ -124,8 +154,18 @@ def video_chains(
         )
         current = "vlogo"
     finish = [BT709_TAGS, f"format={plan.profile.pixel_format}"]
-    chains.append(f"[{current}]{','.join(finish)}[{VIDEO_OUT}]")
+    if tap is None:
+        chains.append(f"[{current}]{','.join(finish)}[{VIDEO_OUT}]")
+    else:
+        chains.append(f"[{current}]{','.join([*finish, 'split=2'])}[{VIDEO_OUT}][{tap}]")
     return chains
+
+
+def candidate_chain(plan: RenderPlan, tap: str) -> str:
+    """[tap] (a copy of the finished picture) → the small grey cover candidates [vcand]."""
+    frame_count = max(1, round(plan.duration_s * plan.profile.fps))
+    size = analysis_size(Size(plan.frame.width, plan.frame.height))
+    return f"[{tap}]{','.join(candidate_select_filters(frame_count, size))}[{CANDIDATES}]"
 
 
 def sound_chains(plan: RenderPlan, indexes: InputIndexes) -> list[str]:
