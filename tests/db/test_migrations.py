@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -105,3 +106,22 @@ def test_foreign_keys_are_enforced(session: Session) -> None:
     session.add(Publication(workspace_id=999, account_id=999, idempotency_key="orphan"))
     with pytest.raises(IntegrityError):
         session.commit()
+
+
+def test_head_read_from_files_is_alembics_head() -> None:
+    from shortops.db.migrate import head_revision_from_files
+
+    assert head_revision_from_files() == head_revision()
+
+
+def test_fresh_database_is_migrated_and_a_current_one_left_alone(tmp_path: Path) -> None:
+    from shortops.db.migrate import stored_revision
+    from shortops.db.session import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert stored_revision(engine) is None
+    upgrade(engine)
+    assert stored_revision(engine) == head_revision()
+    upgrade(engine)  # the fast path: nothing to do
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

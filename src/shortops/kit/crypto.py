@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 _HASHER = PasswordHasher()
 
@@ -39,5 +42,8 @@ def tokens_equal(a: str, b: str) -> bool:
 
 def fernet_for(secret_key: str, purpose: str) -> Fernet:
     """A Fernet derived from the secret key, one per purpose so keys are never shared."""
+    # Imported here: only stored platform credentials need it, and it is slow to import.
+    from cryptography.fernet import Fernet
+
     digest = hashlib.sha256(f"shortops:{purpose}:{secret_key}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
