@@ -293,27 +293,17 @@ def render_for(
             data=RenditionsCreate(asset_id=asset.id, profiles=profiles, spec=spec),
             store=_store(request),
         )
-    except ValidationError as exc:
+    except (ValidationError, ShortopsError) as exc:
         session.rollback()
+        failure = invalid(request, exc) if isinstance(exc, ValidationError) else exc
         return _asset_page(
             request,
             session,
             actor,
             asset,
             form=form,
-            status_code=422,
-            error=error_message(request, invalid(request, exc)),
-        )
-    except ShortopsError as exc:
-        session.rollback()
-        return _asset_page(
-            request,
-            session,
-            actor,
-            asset,
-            form=form,
-            status_code=exc.status,
-            error=error_message(request, exc),
+            status_code=failure.status,
+            error=error_message(request, failure),
         )
     session.commit()
     tasks.enqueue_renditions([r.id for r, send in results if send])

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from shortops import __version__
-from shortops.db.migrate import head_revision
+from shortops.db.migrate import head_revision_from_files
 from shortops.kit.clock import utcnow
 from shortops.models import WorkerHeartbeat
 
@@ -76,7 +76,7 @@ def system_status(
         version=__version__,
         database_backend=bind.dialect.name,
         database_revision=database_revision(session),
-        expected_revision=head_revision(),
+        expected_revision=head_revision_from_files(),
         queue_backend=queue_backend,
         queue_pending=queue_counts[0] if queue_counts else None,
         queue_scheduled=queue_counts[1] if queue_counts else None,
