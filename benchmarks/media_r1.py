@@ -7,9 +7,13 @@ Output: 9:16 centre crop at 1080x1920, caption "Three tips for better hooks" at 
 whole clip, music at 20 % under the original sound, libx264 veryfast CRF 23, AAC 128 k, faststart.
 
 The hand-written command has the filters and encoder settings shortops uses for this job, typed
-out by hand, so the ratio is the cost of everything shortops adds around FFmpeg (start-up,
-import and hashing, probing, checking the output, the cover). Peak memory is the largest sum of
-the resident memory of the whole process tree (Python + FFmpeg), sampled every 20 ms.
+out by hand with FFmpeg's default threading, so the ratio is the cost of everything shortops adds
+around FFmpeg (start-up, import and hashing, probing, checking the output) less what its thread
+budget saves (a render alone gets `-threads <cores>`; x264's default is 1.5 x cores). The same
+command with shortops' `-threads` is printed too, so both effects can be read apart. Runs of the
+two alternate, so a slow moment of the machine does not land on one side only. Peak memory is the
+largest sum of the resident memory of the whole process tree (Python + FFmpeg), sampled every
+20 ms.
 """
 
 from __future__ import annotations
@@ -57,7 +61,9 @@ def make_fixtures(work: Path) -> tuple[Path, Path]:
     return master, music
 
 
-def hand_written_argv(master: Path, music: Path, out: Path) -> list[str]:
+def hand_written_argv(
+    master: Path, music: Path, out: Path, *, threads: int | None = None
+) -> list[str]:
     """R1 as one FFmpeg command, written out by hand."""
     video = (
         "[0:0]fps=30,crop=608:1080:656:0,scale=1080:1920,setsar=1,"
@@ -69,11 +75,8 @@ def hand_written_argv(master: Path, music: Path, out: Path) -> list[str]:
     )
     stereo = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo"
     sound = (
-        f"[0:1]{stereo},asplit=2[speech][key];"
-        f"[1:a:0]{stereo},volume=0.2[bed];"
-        "[bed][key]sidechaincompress=threshold=0.02:ratio=10:attack=20:release=400[ducked];"
-        "[speech][ducked]amix=inputs=2:duration=first:normalize=0,"
-        f"loudnorm=I=-14:TP=-1.5:LRA=11,{stereo},apad[aout]"
+        f"[0:1]{stereo}[speech];[1:a:0]{stereo},volume=0.2[bed];"
+        "[speech][bed]amix=inputs=2:duration=first:normalize=0,apad[aout]"
     )
     return [
         FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-y",
@@ -83,7 +86,7 @@ def hand_written_argv(master: Path, music: Path, out: Path) -> list[str]:
         "-crf", "23", "-maxrate", "10000k", "-bufsize", "20000k", "-g", "60",
         "-keyint_min", "60", "-sc_threshold", "0", "-flags", "+cgop", "-fps_mode", "cfr",
         "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-t", "15",
-        "-movflags", "+faststart", str(out),
+        *(["-threads", str(threads)] if threads else []), "-movflags", "+faststart", str(out),
     ]  # fmt: skip
 
 
@@ -139,16 +142,26 @@ def has_moviepy() -> bool:
     return probe.returncode == 0
 
 
-def median_of(runs: int, job: Callable[[int], Measurement]) -> tuple[float, float]:
-    results = [job(i) for i in range(runs)]
+def median_of(results: list[Measurement]) -> tuple[float, float]:
     return (
         statistics.median(r.wall_s for r in results),
         statistics.median(r.peak_rss_mb for r in results),
     )
 
 
+def alternating(runs: int, jobs: list[Callable[[int], Measurement]]) -> list[tuple[float, float]]:
+    """Median (wall, memory) of each job, running them in turn: a, b, c, a, b, c, …"""
+    results: list[list[Measurement]] = [[] for _ in jobs]
+    for i in range(runs):
+        for job, found in zip(jobs, results, strict=True):
+            found.append(job(i))
+    return [median_of(found) for found in results]
+
+
 def batch_figures(master: Path, music: Path, work: Path, count: int) -> tuple[float, float]:
     """Wall time of `count` renditions one after another, and in parallel bounded by cores."""
+    from shortops.config import get_settings
+    from shortops.media.flows import encoder_threads
     from shortops.media.profiles import BUILTIN_PROFILES
     from shortops.media.render import RenderFiles, render
     from shortops.media.spec import EditSpec, Music, TextOverlay
@@ -162,12 +175,14 @@ def batch_figures(master: Path, music: Path, work: Path, count: int) -> tuple[fl
             overlays=(TextOverlay(text=f"{CAPTION} #{i}"),),
             music=Music(path=str(music), volume=0.2),
         )
-        render(master, spec, profile, work / f"batch{i}.mp4", files=files)
+        render(master, spec, profile, work / f"batch{i}.mp4", files=files, threads=threads)
 
+    threads = encoder_threads(get_settings(), alone=True)
     start = time.perf_counter()
     for i in range(count):
         one(i)
     serial = time.perf_counter() - start
+    threads = encoder_threads(get_settings(), alone=False)
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(one, range(count, 2 * count)))
@@ -188,23 +203,32 @@ def main() -> None:
         homes = [fresh_home(work, i) for i in range(args.runs)]
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
               f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}")  # fmt: skip
-        ffmpeg_wall, ffmpeg_mem = median_of(
-            args.runs, lambda i: run_measured(hand_written_argv(master, music, work / f"f{i}.mp4"))
-        )
-        ours_wall, ours_mem = median_of(
+        cores = os.cpu_count() or 1
+        (ffmpeg_wall, ffmpeg_mem), (ours_wall, ours_mem), (threads_wall, threads_mem) = alternating(
             args.runs,
-            lambda i: run_measured(
-                shortops_argv(master, music, work / f"s{i}.mp4"), env=shortops_env(homes[i])
-            ),
+            [
+                lambda i: run_measured(hand_written_argv(master, music, work / f"f{i}.mp4")),
+                lambda i: run_measured(
+                    shortops_argv(master, music, work / f"s{i}.mp4"), env=shortops_env(homes[i])
+                ),
+                lambda i: run_measured(
+                    hand_written_argv(master, music, work / f"t{i}.mp4", threads=cores)
+                ),
+            ],
         )
         print(f"ffmpeg (hand-written): {ffmpeg_wall:6.2f} s  peak {ffmpeg_mem:6.0f} MB")
         print(f"shortops media render: {ours_wall:6.2f} s  peak {ours_mem:6.0f} MB")
+        print(f"ffmpeg -threads {cores}:     {threads_wall:6.2f} s  peak {threads_mem:6.0f} MB"
+              f"  (shortops / this: wall {ours_wall / threads_wall:.3f}, "
+              f"memory {ours_mem / threads_mem:.3f})")  # fmt: skip
         print(f"shortops / ffmpeg: wall {ours_wall / ffmpeg_wall:.3f} (target <= 1.10), "
               f"memory {ours_mem / ffmpeg_mem:.3f} (target <= 1.15)")  # fmt: skip
         if not args.no_moviepy and has_moviepy():
             movie_wall, movie_mem = median_of(
-                args.moviepy_runs,
-                lambda i: run_measured(moviepy_argv(master, music, work / f"m{i}.mp4")),
+                [
+                    run_measured(moviepy_argv(master, music, work / f"m{i}.mp4"))
+                    for i in range(args.moviepy_runs)
+                ]
             )
             print(f"moviepy:               {movie_wall:6.2f} s  peak {movie_mem:6.0f} MB")
             print(f"moviepy / shortops: {movie_wall / ours_wall:.2f} (target >= 8), "

@@ -122,6 +122,7 @@ def settings(
     """Settings for this test, also returned by get_settings() (the queue runs in memory)."""
     home = tmp_path / "home"
     monkeypatch.setenv("SHORTOPS_HOME", str(home))
+    monkeypatch.setenv("SHORTOPS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("SHORTOPS_DATABASE_URL", database_url)
     monkeypatch.setenv("SHORTOPS_SECRET_KEY", TEST_SECRET)
     monkeypatch.delenv("SHORTOPS_QUEUE_URL", raising=False)

@@ -1,8 +1,5 @@
 """shortops: self-hosted short-video operations."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("shortops")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
+# The one place the version is written; pyproject.toml reads it from here. A literal, not
+# importlib.metadata: every command starts faster without reading the installed metadata.
+__version__ = "0.1.0"

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(platformdirs.user_data_dir("shortops", appauthor=False)),
         description="Data directory: database, queue, media, secret key.",
     )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("shortops", appauthor=False)),
+        description="Facts worth keeping between runs that can always be found again "
+        "(what the FFmpeg build can do). Safe to delete.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL. Default: SQLite file shortops.db in the home directory.",
@@ -100,7 +105,7 @@ class Settings(BaseSettings):
     def _lower_log_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("home", mode="before")
+    @field_validator("home", "cache_dir", mode="before")
     @classmethod
     def _expand_home(cls, value: object) -> object:
         return Path(os.path.expanduser(str(value))) if value is not None else value

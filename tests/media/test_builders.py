@@ -351,7 +351,7 @@ def test_source_audio_is_normalised_and_padded() -> None:
 def test_music_is_ducked_under_speech_and_mixed() -> None:
     chains = audio.audio_chains(
         audio.AudioSources(speech="0:1", music="1:a:0"),
-        Music(volume=0.3),
+        Music(volume=0.3, duck=True),
         loudness_lufs=-16,
         keep_filters=[],
         out="a",
@@ -384,6 +384,23 @@ def test_music_without_ducking_and_music_alone() -> None:
     assert alone == [f"[1:a:0]{STD},volume=0.2,{NORM},{STD},apad[a]"]
     assert audio.music_input_args(Music()) == ["-stream_loop", "-1"]
     assert audio.music_input_args(Music(loop=False)) == []
+
+
+def test_by_default_music_is_mixed_at_its_volume_and_levels_are_kept() -> None:
+    """R1: "music at 20 % volume mixed under the original audio", no ducking, no loudnorm."""
+    spec = EditSpec(music=Music())
+    chains = audio.audio_chains(
+        audio.AudioSources(speech="0:1", music="1:a:0"),
+        spec.music,
+        loudness_lufs=spec.loudness_lufs,
+        keep_filters=[],
+        out="a",
+    )
+    assert chains == [
+        f"[0:1]{STD}[a_speech]",
+        f"[1:a:0]{STD},volume=0.2[a_bed]",
+        "[a_speech][a_bed]amix=inputs=2:duration=first:normalize=0,apad[a]",
+    ]
 
 
 def test_no_audio_at_all_gets_silence() -> None:
@@ -609,7 +626,8 @@ def test_one_command_carries_every_step() -> None:
         subtitles=Subtitles(path="s.srt"),
         overlays=(TextOverlay(text="Hook", end_s=3),),
         logo=Logo(),
-        music=Music(),
+        music=Music(duck=True),
+        loudness_lufs=-14,
         remove_silence=True,
     )
     plan = plan_render(media_info(10), spec, small_profile(), filters=ALL_FILTERS,

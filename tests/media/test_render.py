@@ -191,7 +191,7 @@ def test_logo_is_blended_at_its_opacity(
 def test_music_is_looped_ducked_and_loudness_normalised(
     speech_with_gap: Path, music: Path, tmp_path: Path
 ) -> None:
-    spec = EditSpec(music=Music(volume=0.5), loudness_lufs=-16, cover=NO_COVER)
+    spec = EditSpec(music=Music(volume=0.5, duck=True), loudness_lufs=-16, cover=NO_COVER)
     out = rendered(speech_with_gap, tmp_path / "music.mp4", spec, files=RenderFiles(music=music))
     assert integrated_loudness(out) == pytest.approx(-16, abs=1.5)
     # The source is silent from 1 s to 2.5 s and the 1 s music file ended long before: the
@@ -202,8 +202,12 @@ def test_music_is_looped_ducked_and_loudness_normalised(
     assert tone_level(out, 1.5, 2.2, 220) > 2.5 * tone_level(out, 0.2, 0.9, 220)
 
 
-def test_loudness_target_without_music(basic: Path, plain: Path) -> None:
-    assert integrated_loudness(plain) == pytest.approx(-14, abs=1.5)
+def test_loudness_target_without_music(basic: Path, plain: Path, tmp_path: Path) -> None:
+    normalised = rendered(basic, tmp_path / "loud.mp4", EditSpec(loudness_lufs=-14, cover=NO_COVER))
+    assert integrated_loudness(normalised) == pytest.approx(-14, abs=1.5)
+    # Without a target the levels stay as they were (the default): no gain is applied.
+    assert integrated_loudness(plain) == pytest.approx(integrated_loudness(basic), abs=0.5)
+    assert abs(integrated_loudness(plain) - -14) > 3
 
 
 def test_a_source_without_sound_gets_a_silent_aac_track(silent_video: Path, tmp_path: Path) -> None:

@@ -78,7 +78,8 @@ def test_render_json_contract(
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"output", "duration_s", "width", "height"}
+    assert set(payload) == {"output", "duration_s", "width", "height", "covers"}
+    assert payload["covers"] == {}  # covers only with --cover
     assert payload["output"] == str(out.resolve()) and out.stat().st_size > 0
     assert (payload["width"], payload["height"]) == (1080, 1920)
     assert payload["duration_s"] == pytest.approx(3.2, abs=0.15)

@@ -39,7 +39,7 @@ from shortops.errors import ShortopsError
 from shortops.kit.pagination import PageParams
 from shortops.media import flows, service
 from shortops.media.schemas import KIND_LABELS, RenditionsCreate
-from shortops.media.spec import EditSpec, Fit, Music, Subtitles, TextOverlay, TextStyle
+from shortops.media.spec import Cover, EditSpec, Fit, Music, Subtitles, TextOverlay, TextStyle
 from shortops.media.spec import Logo as LogoSpec
 from shortops.media.store import MediaStore
 from shortops.models import AssetKind, MediaAsset, Rendition, RenditionStatus
@@ -62,7 +62,7 @@ def _progress() -> Progress:
 
 
 def _import(
-    session: Session, store: MediaStore, actor: Actor, path: Path
+    session: Session, store: MediaStore, actor: Actor, path: Path, *, previews: bool = True
 ) -> tuple[MediaAsset, bool]:
     """Import one file with a byte progress bar on stderr."""
     if not path.is_file():
@@ -88,6 +88,7 @@ def _import(
             on_progress=lambda done: progress.update(
                 task, completed=done, description=f"Copying {path.name}"
             ),
+            previews=previews,
         )
     session.commit()
     return asset, created
@@ -179,27 +180,44 @@ def render_command(
     music_volume: float = typer.Option(
         0.2, "--music-volume", min=0, max=2, metavar="0-2", help="Music volume (0–2)."
     ),
+    duck: bool = typer.Option(
+        False, "--duck", help="Lower the music while the video's own sound is loud (speech)."
+    ),
+    loudness: float | None = typer.Option(
+        None,
+        "--loudness",
+        min=-40,
+        max=-5,
+        metavar="LUFS",
+        help="Normalise the sound to this loudness, e.g. -14.",
+    ),
     logo: Path | None = typer.Option(
         None, "--logo", metavar="FILE", help="Logo image (PNG with transparency)."
     ),
+    cover: bool = typer.Option(
+        False, "--cover", help="Also pick a cover frame and write the platform's cover JPEGs."
+    ),
     out: Path | None = typer.Option(
-        None, "--out", metavar="PATH", help="Copy the result to this path."
+        None, "--out", metavar="PATH", help="Copy the result (and covers) to this path."
     ),
     as_json: bool = typer.Option(
-        False, "--json", help="Print {output, duration_s, width, height} as JSON."
+        False, "--json", help="Print {output, duration_s, width, height, covers} as JSON."
     ),
     workspace: str | None = WorkspaceOption,
 ) -> None:
-    """Render one file for a platform; prints the output path (the same render is reused)."""
+    """Render one file for a platform; prints the output path (the same render is reused).
+
+    With --cover, each cover's path follows on its own line.
+    """
     if fit not in ("crop", "pad", "smart_crop"):
         raise fail(f"--fit must be crop or pad, not {fit}.")
     settings = get_settings()
     store = MediaStore.from_settings(settings)
     with database() as session:
         actor = operator_actor(session, resolve_workspace(session, workspace))
-        master, _ = _import(session, store, actor, input_path)
+        master, _ = _import(session, store, actor, input_path, previews=False)
         side = {
-            role: _import(session, store, actor, path)[0].id
+            role: _import(session, store, actor, path, previews=False)[0].id
             for role, path in (("subtitles", subtitles), ("music", music), ("logo", logo))
             if path is not None
         }
@@ -209,8 +227,12 @@ def render_command(
             if caption
             else (),
             subtitles=Subtitles(asset_id=side["subtitles"]) if "subtitles" in side else None,
-            music=Music(asset_id=side["music"], volume=music_volume) if "music" in side else None,
+            music=Music(asset_id=side["music"], volume=music_volume, duck=duck)
+            if "music" in side
+            else None,
             logo=LogoSpec(asset_id=side["logo"]) if "logo" in side else None,
+            loudness_lufs=loudness,
+            cover=Cover(enabled=cover),
         )
         ((rendition, _send),) = flows.request_renditions(
             session,
@@ -228,8 +250,13 @@ def render_command(
         if done.status != RenditionStatus.ready:
             raise fail(done.error or f"The rendition is {done.status.value}.")
         output = store.path(done.output_path)
+        covers = {name: store.path(path) for name, path in sorted(done.covers.items())}
         if out is not None:
             output = _copy_out(output, out)
+            covers = {
+                name: _copy_out(path, output.with_name(f"{output.stem}.cover-{name}.jpg"))
+                for name, path in covers.items()
+            }
         facts = service.facts_of(done.output_probe)
     if as_json:
         payload = {
@@ -237,10 +264,12 @@ def render_command(
             "duration_s": facts.duration_s,
             "width": facts.width,
             "height": facts.height,
+            "covers": {name: str(path) for name, path in covers.items()},
         }
         typer.echo(json.dumps(payload, ensure_ascii=False))
     else:
-        typer.echo(str(output))
+        for path in (output, *covers.values()):
+            typer.echo(str(path))
 
 
 def _render_here_or_wait(rendition_id: int, label: str) -> None:
@@ -252,7 +281,7 @@ def _render_here_or_wait(rendition_id: int, label: str) -> None:
         def report(fraction: float) -> None:
             progress.update(task, completed=fraction)
 
-        if flows.run_rendition(settings, rendition_id, on_progress=report):
+        if flows.run_rendition(settings, rendition_id, on_progress=report, alone=True):
             return
         # Ready already, or a worker holds it: follow the row until it settles.
         while True:
@@ -265,7 +294,9 @@ def _render_here_or_wait(rendition_id: int, label: str) -> None:
                     return
                 progress.update(task, completed=row.progress)
                 queued = row.status == RenditionStatus.queued
-            if queued and flows.run_rendition(settings, rendition_id, on_progress=report):
+            if queued and flows.run_rendition(
+                settings, rendition_id, on_progress=report, alone=True
+            ):
                 return
             time.sleep(WAIT_POLL_S)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,10 +27,10 @@ from shortops.media.errors import MediaError, MissingMediaFile, RenderCancelled
 from shortops.media.ffmpeg import available_filters, find_tools
 from shortops.media.pipeline.plan import plan_render
 from shortops.media.pipeline.subtitles import decode_subtitle_bytes, subtitle_cues, subtitle_format
+from shortops.media.previews import make_previews
 from shortops.media.probe import AudioStream, MediaInfo, VideoStream, probe
 from shortops.media.profiles import PlatformProfile
 from shortops.media.render import RenderFiles, RenderResult, render, resolve_fonts
-from shortops.media.runner import run_ffmpeg
 from shortops.media.schemas import MediaFacts, RenditionsCreate
 from shortops.media.service import Inspected
 from shortops.media.spec import EditSpec
@@ -43,8 +44,6 @@ SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt"})
 MAX_SUBTITLES_BYTES = 10 * 1024 * 1024
 # Containers FFmpeg reads single pictures through (a PNG logo, a JPEG cover).
 _IMAGE_FORMATS = ("image2", "_pipe", "png", "webp")
-_POSTER_WIDTH = 480
-_POSTER_TIMEOUT_S = 60
 # Progress is written when it moved this much, or this long after the last write.
 PROGRESS_STEP = 0.02
 PROGRESS_INTERVAL_S = 1.0
@@ -183,12 +182,14 @@ def import_file(
     move: bool = False,
     sha256: str | None = None,
     on_progress: ProgressCallback | None = None,
+    previews: bool = True,
 ) -> tuple[MediaAsset, bool]:
     """Import `source` as an asset; (asset, False) when the same bytes are already in the library.
 
     The file is checked before anything is written, so a file that is not media leaves no trace.
     With `move`, `source` (an upload inside the store, whose `sha256` the caller may already
-    know) is moved into place instead of copied.
+    know) is moved into place instead of copied. Without `previews` the poster is made the first
+    time someone looks at it (a one-off render from the command line does not wait for it).
     """
     filename = service.clean_filename(filename)
     inspected = inspect_file(source, filename=filename)
@@ -227,46 +228,9 @@ def import_file(
     if not created and not store.exists(asset.storage_path):
         # The row outlived its file (deleted by hand): the fresh copy takes its place.
         asset.storage_path = stored.relative_path
-    if asset.kind in (AssetKind.video, AssetKind.image):
-        make_poster(store, asset)
+    if previews:
+        make_previews(store, asset)
     return asset, created
-
-
-# --- posters --------------------------------------------------------------------------------------
-
-
-def make_poster(store: MediaStore, asset: MediaAsset) -> bool:
-    """A small JPEG thumbnail of the asset for the library (best effort: False when none)."""
-    target = store.poster_path(asset.sha256)
-    if store.exists(target):
-        return True
-    duration = asset.duration_s or 0.0
-    at = min(1.0, duration / 3) if asset.kind == AssetKind.video else 0.0
-    output = store.path(target)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    argv = [
-        find_tools().ffmpeg,
-        "-nostdin",
-        "-v",
-        "error",
-        "-ss",
-        f"{at:.3f}",
-        "-i",
-        str(store.path(asset.storage_path)),
-        "-frames:v",
-        "1",
-        "-vf",
-        f"scale={_POSTER_WIDTH}:-2",
-        "-q:v",
-        "4",
-        "-y",
-    ]
-    try:
-        run_ffmpeg(argv, duration_s=0, timeout_s=_POSTER_TIMEOUT_S, output=output)
-    except ShortopsError as exc:
-        log.warning("no poster for asset %s: %s", asset.id, exc)
-        return False
-    return output.is_file()
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -336,6 +300,7 @@ class RenderJob:
     spec: EditSpec
     profile: PlatformProfile
     files: RenderFiles
+    source: MediaInfo | None
 
 
 class ProgressWriter:
@@ -389,10 +354,12 @@ def run_rendition(
     *,
     renderer: Renderer = render,
     on_progress: Callable[[float], None] | None = None,
+    alone: bool = False,
 ) -> bool:
     """Claim a queued rendition and render it; False when there was nothing to claim.
 
-    `on_progress` sees every progress report (the database gets them throttled).
+    `on_progress` sees every progress report (the database gets them throttled). `alone` says
+    no other render shares the machine (the command line), so the encoder may use every core.
     """
     store = MediaStore.from_settings(settings)
     with session_scope(settings) as session:
@@ -417,6 +384,8 @@ def run_rendition(
             on_progress=ProgressWriter(settings, rendition_id, cancel, also=on_progress),
             cancel=cancel,
             timeout_s=settings.render_timeout_seconds,
+            source=job.source,
+            threads=encoder_threads(settings, alone=alone),
         )
         produced += [result.output, *(cover.path for cover in result.covers)]
         _finish(settings, store, job, result)
@@ -466,7 +435,14 @@ def _job(session: Session, store: MediaStore, rendition: Rendition) -> RenderJob
         spec=spec,
         profile=PlatformProfile.model_validate(rendition.profile),
         files=RenderFiles(**files),
+        source=media_info(asset, store),
     )
+
+
+def encoder_threads(settings: Settings, *, alone: bool) -> int:
+    """The cores one render may use: all of them alone, else an equal share per render slot."""
+    cores = os.cpu_count() or 1
+    return cores if alone else max(1, cores // settings.render_concurrency)
 
 
 def _finish(settings: Settings, store: MediaStore, job: RenderJob, result: RenderResult) -> None:

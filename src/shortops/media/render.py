@@ -11,7 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from shortops.config import get_settings
@@ -83,13 +83,19 @@ def render(
     cancel: threading.Event | None = None,
     timeout_s: float | None = None,
     allow_upscale: bool = False,
+    source: MediaInfo | None = None,
+    threads: int | None = None,
 ) -> RenderResult:
-    """Render `master` for `profile` to `out` (MP4), with covers beside it; verified or raised."""
+    """Render `master` for `profile` to `out` (MP4), with covers beside it; verified or raised.
+
+    `source` is the master's probe when the caller has it already (the library keeps one);
+    `threads` is the encoder's thread budget (None: FFmpeg's default).
+    """
     started = time.monotonic()
     files = files or RenderFiles()
     tools = find_tools()
     timeout = timeout_s if timeout_s is not None else get_settings().render_timeout_seconds
-    source = probe(master, tools=tools)
+    source = replace(source, path=master) if source is not None else probe(master, tools=tools)
     _require_files(spec, files)
     fonts = resolve_fonts(spec)
     keep = _silence_keep(tools, source, spec, timeout) if spec.remove_silence else []
@@ -110,7 +116,12 @@ def render(
         if candidates is not None:
             candidates.mkdir()
         argv = build_render_argv(
-            plan, inputs, fonts, ffmpeg=tools.ffmpeg, cover_candidates=candidates
+            plan,
+            inputs,
+            fonts,
+            ffmpeg=tools.ffmpeg,
+            cover_candidates=candidates,
+            threads=threads,
         )
         run = run_ffmpeg(
             argv,

@@ -88,7 +88,7 @@ class Music(BaseModel):
     asset_id: int | None = None
     path: str | None = None
     volume: float = Field(default=0.2, ge=0, le=2)
-    duck: bool = Field(default=True, description="Lower the music under speech (sidechain)")
+    duck: bool = Field(default=False, description="Lower the music under speech (sidechain)")
     loop: bool = True
 
 
@@ -112,7 +112,13 @@ class EditSpec(BaseModel):
     overlays: tuple[TextOverlay, ...] = ()
     logo: Logo | None = None
     music: Music | None = None
-    loudness_lufs: float = Field(default=-14, ge=-40, le=-5)
+    loudness_lufs: float | None = Field(
+        default=None,
+        ge=-40,
+        le=-5,
+        description="Normalise the sound to this loudness (EBU R128, -14 is usual); "
+        "None leaves the levels as mixed",
+    )
     remove_silence: bool = False
     cover: Cover = Cover()
     crf: int = Field(default=23, ge=0, le=51)

@@ -38,6 +38,7 @@ from shortops.media.spec import (
     TextStyle,
     Trim,
 )
+from shortops.media.previews import POSTER_KINDS, make_poster
 from shortops.media.store import MediaStore
 from shortops.models import AssetKind, MediaAsset, Rendition, RenditionStatus
 from shortops.web.csrf import csrf_protect
@@ -105,7 +106,7 @@ def library(
         actor=actor,
         active="produce",
         assets=[service.asset_read(a, renditions[a.id]) for a in assets],
-        posters={a.id: store.exists(store.poster_path(a.sha256)) for a in assets},
+        posters={a.id: a.kind in POSTER_KINDS for a in assets},
         total=total,
         kind=chosen.value if chosen else "",
         kind_labels=KIND_LABELS,
@@ -171,7 +172,7 @@ def _asset_page(
         status_code=status_code,
         error=error,
         asset=service.asset_read(asset),
-        has_poster=store.exists(store.poster_path(asset.sha256)),
+        has_poster=asset.kind in POSTER_KINDS,
         can_write=actor.can(Permission.write),
         profiles=service.list_profiles(session, workspace_id=workspace_id),
         subtitles_assets=side_files[AssetKind.subtitles],
@@ -377,7 +378,7 @@ def _spec_from_form(base: EditSpec, form: dict[str, Any]) -> EditSpec:
         music=Music(
             asset_id=_int(music_id),
             volume=_number(form["music_volume"], 0.2),
-            duck=base.music.duck if base.music else True,
+            duck=base.music.duck if base.music else False,
         )
         if music_id
         else None,
@@ -427,7 +428,7 @@ def poster(request: Request, session: DbSession, actor: Reader, asset_id: int) -
     asset = service.get_asset_or_raise(session, workspace_id=actor.workspace.id, asset_id=asset_id)
     store = _store(request)
     path = store.poster_path(asset.sha256)
-    if not store.exists(path):
+    if not make_poster(store, asset):
         raise NotFound(N_("This file has no preview picture."))
     return FileResponse(
         store.path(path), media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}

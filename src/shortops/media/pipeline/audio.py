@@ -1,10 +1,11 @@
-"""Audio: the source's sound, an optional music bed ducked under it, loudness, a fixed format.
+"""Audio: the source's sound, an optional music bed (ducked under it when asked), loudness.
 
 Every rendition leaves with AAC, 48 kHz stereo. A source without sound gets silence (`anullsrc`)
-so players and platforms that expect an audio track find one. Loudness is normalised with one
-`loudnorm` pass (dynamic mode): a second, measured pass would be slightly more exact but doubles
-the audio work; the single pass lands within about 1 LU of the target, well inside what the
-platforms' own normalisation tolerates. loudnorm works at 192 kHz internally, hence the
+so players and platforms that expect an audio track find one. Ducking and loudness
+normalisation are off unless the spec asks (docs/decisions/0007). Loudness is normalised with
+one `loudnorm` pass (dynamic mode): a second, measured pass would be slightly more exact but
+doubles the audio work; the single pass lands within about 1 LU of the target, well inside what
+the platforms' own normalisation tolerates. loudnorm works at 192 kHz internally, hence the
 resampling after it.
 
 The output is padded with silence (`apad`) and cut to the planned duration by the encoder's `-t`,
@@ -48,12 +49,16 @@ def audio_chains(
     sources: AudioSources,
     music: Music | None,
     *,
-    loudness_lufs: float,
+    loudness_lufs: float | None,
     keep_filters: list[str],
     out: str,
 ) -> list[str]:
     """Labelled chains producing [out]: speech (cut by `keep_filters`) mixed with music."""
-    finish = [loudnorm_filter(loudness_lufs), STANDARD_FORMAT, "apad"]
+    finish = (
+        [loudnorm_filter(loudness_lufs), STANDARD_FORMAT, "apad"]
+        if loudness_lufs is not None
+        else ["apad"]
+    )
     if sources.speech is None and (sources.music is None or music is None):
         return [f"anullsrc=r={SAMPLE_RATE}:cl=stereo[{out}]"]
     if sources.music is None or music is None:

@@ -76,6 +76,7 @@ def build_render_argv(
     *,
     ffmpeg: str,
     cover_candidates: Path | None = None,
+    threads: int | None = None,
 ) -> list[str]:
     """The complete FFmpeg command for `plan`, except the output path (the runner adds it).
 
@@ -102,6 +103,7 @@ def build_render_argv(
         spec,
         duration_s=plan.duration_s,
         max_video_bitrate_k=plan.max_video_bitrate_k,
+        threads=threads,
     )
     return [*argv, "-progress", "pipe:1", "-nostats"]
 
