@@ -1,10 +1,17 @@
 """All ORM models, one module per aggregate. Importing this package registers every table."""
 
-from shortops.models.account import Account, AccountStatus
+from shortops.models.account import Account, AccountStatus, OAuthAttempt, PlatformApp
 from shortops.models.media import AssetKind, MediaAsset
 from shortops.models.media_presets import CustomProfile, EditTemplate
 from shortops.models.metrics import AccountSnapshot, MetricSnapshot, SnapshotSource
-from shortops.models.publishing import Post, Publication, PublicationStatus
+from shortops.models.notification import Notification, NotificationKind, NotificationSettings
+from shortops.models.publishing import (
+    ACTIVE_PUBLICATION_STATUSES,
+    Post,
+    Publication,
+    PublicationEvent,
+    PublicationStatus,
+)
 from shortops.models.rendition import LIVE_RENDITION_STATUSES, Rendition, RenditionStatus
 from shortops.models.system import WorkerHeartbeat
 from shortops.models.upload import UploadSession, UploadStatus
@@ -19,6 +26,7 @@ from shortops.models.workspace import (
 )
 
 __all__ = [
+    "ACTIVE_PUBLICATION_STATUSES",
     "LIVE_RENDITION_STATUSES",
     "Account",
     "AccountSnapshot",
@@ -32,8 +40,14 @@ __all__ = [
     "MediaAsset",
     "Membership",
     "MetricSnapshot",
+    "Notification",
+    "NotificationKind",
+    "NotificationSettings",
+    "OAuthAttempt",
+    "PlatformApp",
     "Post",
     "Publication",
+    "PublicationEvent",
     "PublicationStatus",
     "Rendition",
     "RenditionStatus",

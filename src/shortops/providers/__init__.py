@@ -1,0 +1,1 @@
+"""Platform connectors: one package per platform behind one contract (`base.Provider`)."""
