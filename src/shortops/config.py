@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `shortops serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `shortops serve` uses.")
+    public_url: str | None = Field(
+        default=None,
+        description="The address people and platforms reach shortops at (OAuth redirects, "
+        "signed media links). Default: http://HOST:PORT.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Log level of the server and the worker."
     )
@@ -109,6 +114,10 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_home(cls, value: object) -> object:
         return Path(os.path.expanduser(str(value))) if value is not None else value
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def resolved_media_dir(self) -> Path:

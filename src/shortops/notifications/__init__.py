@@ -1,0 +1,1 @@
+"""Notifications: in the app, and out by webhook and e-mail when the workspace asks."""
