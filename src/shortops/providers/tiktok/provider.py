@@ -1,0 +1,486 @@
+"""TikTok: Login Kit v2 (OAuth with PKCE) and the Content Posting API (FILE_UPLOAD).
+
+Publishing, in order (API_CONTRACTS.md §1.3):
+
+1. `creator_info/query` (a read): the account's privacy options, longest allowed video and
+   switched-off interactions, which override the request (a switched-off comment/duet/stitch
+   is sent as disabled; a privacy level the account does not offer is refused before anything
+   is created);
+2. `video/init` (direct post) or `inbox/video/init` (draft to the creator's inbox): creates
+   the publish; its `publish_id` is recorded at once;
+3. `PUT upload_url` for each chunk, in order, with `Content-Range` (never repeated);
+4. `status/fetch` (a read), until TikTok says where the post ended up.
+
+See docs/platforms/tiktok.md for the decisions (privacy has no default, private posts and
+inbox drafts have no post URL …).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from pydantic import ValidationError
+
+from shortops.errors import N_
+from shortops.kit.clock import utcnow
+from shortops.providers.base import (
+    OnProgress,
+    PostingRules,
+    Provider,
+    RecordTicket,
+)
+from shortops.providers.errors import ProviderError, ReauthRequired, Rejected, Transient
+from shortops.providers.http import Http, json_body
+from shortops.providers.tiktok import envelope, status
+from shortops.providers.tiktok.chunks import (
+    DEFAULT_CHUNK_BYTES,
+    TooLargeForChunks,
+    chunk_plan,
+    chunk_ranges,
+)
+from shortops.providers.tiktok.envelope import PLATFORM, SCOPE_CODES, classify, classify_chunk
+from shortops.providers.tiktok.options import TikTokOptions
+from shortops.providers.tiktok.validation import (
+    media_issues,
+    option_issues,
+    post_info,
+    rules_from,
+)
+from shortops.providers.types import (
+    AppCredentials,
+    AuthStart,
+    Capability,
+    Issue,
+    Limits,
+    Profile,
+    Progress,
+    PublishRequest,
+    PublishState,
+    Severity,
+    Ticket,
+    Tokens,
+)
+
+AUTH_BASE = "https://www.tiktok.com"
+API_BASE = "https://open.tiktokapis.com"
+UPLOAD_URL_TTL = timedelta(hours=1)  # TikTok: upload_url expires one hour after issue
+READ_BLOCK = 1024 * 1024
+
+PUBLISH_SCOPE = "video.publish"
+UPLOAD_SCOPE = "video.upload"
+PROFILE_SCOPE = "user.info.profile"
+
+FILE_UNREADABLE = N_("The video file to upload cannot be read ({detail}).")
+FILE_CHANGED = N_(
+    "The video file changed since it was checked ({size} bytes now, {expected} expected). "
+    "Render it again."
+)
+
+
+class _FileReadError(Exception):
+    """The file could not be read while a chunk was being sent."""
+
+
+class TikTokProvider(Provider):
+    slug = "tiktok"
+    name = PLATFORM
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.publish})
+    limits = Limits(
+        min_duration_s=3,  # unconfirmed in TikTok's docs; commonly cited
+        max_duration_s=600,  # longest video the API takes; creator_info may say less
+        max_bytes=4_000_000_000,  # "4 GB", read strictly
+        aspect_ratios=(9 / 16,),
+        min_width=360,
+        caption_max=2200,
+        count_units="utf16",
+        containers=("mp4", "mov", "webm"),
+        profile_slug="tiktok",
+    )
+    options_model = TikTokOptions
+    default_scopes = ("user.info.basic", PUBLISH_SCOPE, UPLOAD_SCOPE)
+
+    def __init__(
+        self,
+        app: AppCredentials | None = None,
+        *,
+        http: Http | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    ) -> None:
+        super().__init__(app, http=http, clock=clock)
+        # Preferred chunk size for files that need several (see chunks.chunk_plan).
+        self.chunk_bytes = chunk_bytes
+
+    # --- auth -------------------------------------------------------------------------------
+
+    def authorization_url(self, state: str, *, scopes: tuple[str, ...] | None = None) -> AuthStart:
+        app = self.require_app()
+        verifier = secrets.token_urlsafe(48)  # 64 characters of [A-Za-z0-9_-]
+        params = {
+            "client_key": app.client_id,
+            "scope": ",".join(scopes or self.default_scopes),
+            "response_type": "code",
+            "redirect_uri": app.redirect_uri,
+            "state": state,
+            "code_challenge": pkce_challenge(verifier),
+            "code_challenge_method": "S256",
+        }
+        url = f"{self.endpoint('auth', AUTH_BASE)}/v2/auth/authorize/?{urlencode(params)}"
+        return AuthStart(url=url, state=state, code_verifier=verifier)
+
+    def exchange_code(self, code: str, *, code_verifier: str | None = None) -> Tokens:
+        app = self.require_app()
+        form = {
+            "client_key": app.client_id,
+            "client_secret": app.client_secret,
+            "code": code,
+            "grant_type": "authorization_code",
+            "redirect_uri": app.redirect_uri,
+        }
+        if code_verifier:
+            form["code_verifier"] = code_verifier
+        return self._token_call(form, previous=None)
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        app = self.require_app()
+        if not tokens.refresh_token:
+            raise ReauthRequired(platform=PLATFORM, detail="no refresh token")
+        form = {
+            "client_key": app.client_id,
+            "client_secret": app.client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+        }
+        return self._token_call(form, previous=tokens)
+
+    def revoke(self, tokens: Tokens) -> None:
+        """Best effort: TikTok's revoke endpoint (path unconfirmed); failures are ignored."""
+        app = self.require_app()
+        form = {
+            "client_key": app.client_id,
+            "client_secret": app.client_secret,
+            "token": tokens.access_token,
+        }
+        try:
+            self.http.mutate("POST", self._api("/v2/oauth/revoke/"), data=form, classify=classify)
+        except ProviderError:
+            return
+
+    def get_profile(self, tokens: Tokens) -> Profile:
+        fields = ["open_id", "union_id", "avatar_url", "display_name"]
+        # `username` needs user.info.profile, which the default scopes do not ask for; asking
+        # for it without the grant fails the whole call (scope_not_authorized).
+        if PROFILE_SCOPE in tokens.scopes:
+            fields.append("username")
+        needs = "user.info.basic" + (f", {PROFILE_SCOPE}" if "username" in fields else "")
+        response = self.http.read(
+            "GET",
+            self._api("/v2/user/info/"),
+            params={"fields": ",".join(fields)},
+            headers=_bearer(tokens),
+            classify=partial(classify, scope=needs),
+        )
+        user = _dict(_dict(json_body(response).get("data")).get("user"))
+        open_id = str(user.get("open_id") or tokens.remote_id or "")
+        if not open_id:
+            raise Transient(platform=PLATFORM, detail="user/info answered without open_id")
+        username = str(user.get("username") or "")
+        if not username and _granted(tokens, PUBLISH_SCOPE):
+            username = str(self._creator_info(tokens, optional=True).get("creator_username") or "")
+        display_name = str(user.get("display_name") or "")
+        return Profile(
+            remote_id=open_id,
+            handle=username or display_name or open_id,
+            display_name=display_name,
+            avatar_url=str(user.get("avatar_url") or "") or None,
+            extra={"union_id": str(user.get("union_id") or ""), "username": username},
+        )
+
+    # --- publish ----------------------------------------------------------------------------
+
+    def posting_rules(self, tokens: Tokens) -> PostingRules | None:
+        """creator_info's rules; None for accounts without video.publish (inbox drafts only),
+        whose posts are checked when a direct post asks for the scope."""
+        if not _granted(tokens, PUBLISH_SCOPE):
+            return None
+        try:
+            creator = self._creator_info(tokens)
+        except Rejected as refused:
+            # creator_info answers spam_risk_* / reached_active_user_cap when the account cannot
+            # post now: that is a rule, not a failure.
+            return PostingRules(can_post=False, detail=refused.render())
+        except ReauthRequired as missing:
+            if missing.platform_code in SCOPE_CODES:
+                return None
+            raise
+        return rules_from(creator)
+
+    def validate(self, request: PublishRequest, rules: PostingRules | None = None) -> list[Issue]:
+        try:
+            options: TikTokOptions | None = TikTokOptions.model_validate(request.options)
+        except ValidationError:
+            options = None  # reported by the base class
+        if options is not None and options.mode == "inbox":
+            # creator_info's rules govern direct posts; a draft is finished in the app, where
+            # the creator may trim it to their own limit.
+            rules = None
+        issues = super().validate(request, rules)
+        issues += media_issues(request, self.limits)
+        if options is not None:
+            issues += option_issues(request, options, rules)
+        return issues
+
+    def start_publish(
+        self,
+        tokens: Tokens,
+        request: PublishRequest,
+        *,
+        record: RecordTicket,
+        on_progress: OnProgress | None = None,
+    ) -> Ticket:
+        self._refuse_errors(self.validate(request))
+        options = TikTokOptions.model_validate(request.options)
+        media = request.media
+        self._check_file(media.path, media.size_bytes)
+        creator: dict[str, Any] = {}
+        if options.mode == "direct":
+            creator = self._creator_info(tokens)
+            self._refuse_errors(self.validate(request, rules_from(creator)))
+        elif _granted(tokens, PUBLISH_SCOPE):
+            # Only for the username in the profile URL: a draft is finished in the app, where
+            # the creator's own limits apply (TikTok lets them trim it there).
+            creator = self._creator_info(tokens, optional=True)
+        try:
+            chunk_size, count = chunk_plan(media.size_bytes, self.chunk_bytes)
+        except TooLargeForChunks as exc:
+            raise Rejected(platform=PLATFORM, detail=str(exc)) from None
+        body: dict[str, Any] = {
+            "source_info": {
+                "source": "FILE_UPLOAD",
+                "video_size": media.size_bytes,
+                "chunk_size": chunk_size,
+                "total_chunk_count": count,
+            }
+        }
+        if options.mode == "direct":
+            body["post_info"] = post_info(request, options, creator)
+            path, scope = "/v2/post/publish/video/init/", PUBLISH_SCOPE
+        else:
+            path, scope = "/v2/post/publish/inbox/video/init/", UPLOAD_SCOPE
+        issued = self.clock()
+        response = self.http.mutate(
+            "POST",
+            self._api(path),
+            json=body,
+            headers=_bearer(tokens, json=True),
+            classify=partial(classify, scope=scope),
+        )
+        data = _dict(json_body(response).get("data"))
+        publish_id, upload_url = str(data.get("publish_id") or ""), data.get("upload_url")
+        if not publish_id or not isinstance(upload_url, str) or not upload_url:
+            # Without an upload URL nothing can be sent, so nothing can go live.
+            raise Transient(platform=PLATFORM, detail="init answered without publish_id/upload_url")
+        expires_at = issued + UPLOAD_URL_TTL
+        ticket = Ticket(
+            reference=publish_id,
+            data={
+                "mode": options.mode,
+                "privacy_level": options.privacy_level if options.mode == "direct" else None,
+                "username": str(creator.get("creator_username") or ""),
+                "video_size": media.size_bytes,
+                "chunk_size": chunk_size,
+                "total_chunk_count": count,
+                "duration_s": media.duration_s,
+                "max_duration_s": creator.get("max_video_post_duration_sec"),
+                "initiated_at": issued.isoformat(),
+                "upload_url_expires_at": expires_at.isoformat(),
+            },
+        )
+        record(ticket)
+        self._send_chunks(upload_url, media.path, media.content_type, ticket, on_progress)
+        return ticket
+
+    def check_publish(self, tokens: Tokens, ticket: Ticket) -> PublishState:
+        response = self.http.read(
+            "POST",
+            self._api("/v2/post/publish/status/fetch/"),
+            json={"publish_id": ticket.reference},
+            headers=_bearer(tokens, json=True),
+            classify=partial(classify, scope=f"{PUBLISH_SCOPE} or {UPLOAD_SCOPE}"),
+        )
+        data = _dict(json_body(response).get("data"))
+        return status.interpret(data, ticket, self.clock())
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _api(self, path: str) -> str:
+        return self.endpoint("api", API_BASE) + path
+
+    def _token_call(self, form: dict[str, str], *, previous: Tokens | None) -> Tokens:
+        response = self.http.mutate(
+            "POST",
+            self._api("/v2/oauth/token/"),
+            data=form,
+            headers={"Cache-Control": "no-cache"},
+            classify=classify,
+        )
+        body = json_body(response)
+        access = body.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
+        now = self.clock()
+        scope = body.get("scope")
+        scopes = (
+            tuple(part.strip() for part in scope.split(",") if part.strip())
+            if isinstance(scope, str) and scope
+            else (previous.scopes if previous else ())
+        )
+        refresh = body.get("refresh_token") or (previous.refresh_token if previous else None)
+        open_id = body.get("open_id") or (previous.remote_id if previous else None)
+        return Tokens(
+            access_token=access,
+            refresh_token=str(refresh) if refresh else None,
+            expires_at=_after(now, body.get("expires_in")),
+            refresh_expires_at=_after(now, body.get("refresh_expires_in"))
+            or (previous.refresh_expires_at if previous else None),
+            scopes=scopes,
+            remote_id=str(open_id) if open_id else None,
+        )
+
+    def _creator_info(self, tokens: Tokens, *, optional: bool = False) -> dict[str, Any]:
+        """creator_info/query's `data`. `optional`: a refusal (missing scope, posting cap …)
+        gives {} instead of an error; expired tokens and outages still raise."""
+        try:
+            response = self.http.read(
+                "POST",
+                self._api("/v2/post/publish/creator_info/query/"),
+                headers=_bearer(tokens, json=True),
+                classify=partial(classify, scope=PUBLISH_SCOPE),
+            )
+        except (Rejected, ReauthRequired):
+            if optional:
+                return {}
+            raise
+        return _dict(json_body(response).get("data"))
+
+    def _refuse_errors(self, issues: list[Issue]) -> None:
+        for issue in issues:
+            if issue.severity == Severity.error:
+                params = dict(issue.params)
+                params.pop("platform", None)
+                detail = str(params.pop("detail", "") or issue.code)
+                raise Rejected(
+                    issue.message,
+                    platform=PLATFORM,
+                    platform_code=issue.code,
+                    detail=detail,
+                    **params,
+                )
+
+    @staticmethod
+    def _check_file(path: Path, expected: int) -> None:
+        try:
+            size = os.stat(path).st_size
+        except OSError as exc:
+            raise Rejected(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
+        if size != expected:
+            raise Rejected(FILE_CHANGED, platform=PLATFORM, size=size, expected=expected)
+
+    def _send_chunks(
+        self,
+        upload_url: str,
+        path: Path,
+        content_type: str,
+        ticket: Ticket,
+        on_progress: OnProgress | None,
+    ) -> None:
+        size = int(ticket.data["video_size"])
+        ranges = chunk_ranges(size, ticket.data["chunk_size"], ticket.data["total_chunk_count"])
+        expires_at = datetime.fromisoformat(ticket.data["upload_url_expires_at"])
+        if on_progress:
+            on_progress(Progress(sent=0, total=size))
+        for index, (first, last) in enumerate(ranges):
+            final = index == len(ranges) - 1
+            if self.clock() >= expires_at:
+                raise Rejected(
+                    envelope.UPLOAD_LINK_GONE,
+                    platform=PLATFORM,
+                    platform_code="upload_url_expired",
+                    detail="upload_url expired",
+                    sent=first,
+                    total=size,
+                )
+            length = last - first + 1
+            try:
+                self.http.mutate(
+                    "PUT",
+                    upload_url,
+                    content=_read_range(path, first, length),
+                    headers={
+                        "Content-Type": content_type,
+                        "Content-Length": str(length),
+                        "Content-Range": f"bytes {first}-{last}/{size}",
+                    },
+                    classify=partial(classify_chunk, final=final, sent=first, total=size),
+                )
+            except _FileReadError as exc:
+                raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
+            if on_progress:
+                on_progress(Progress(sent=last + 1, total=size))
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def pkce_challenge(verifier: str) -> str:
+    """TikTok's S256 code challenge: the SHA-256 of the verifier, **hex**-encoded.
+
+    TikTok's Login Kit docs ask for hex, not RFC 7636's base64url (so does TikTok's own
+    Android SDK); a base64url challenge fails with "Code verifier or code challenge is invalid".
+    """
+    return hashlib.sha256(verifier.encode("ascii")).hexdigest()
+
+
+def _read_range(path: Path, first: int, length: int) -> Iterator[bytes]:
+    try:
+        with open(path, "rb") as file:
+            file.seek(first)
+            remaining = length
+            while remaining:
+                block = file.read(min(READ_BLOCK, remaining))
+                if not block:
+                    raise _FileReadError(f"{path} ended at byte {first + length - remaining}")
+                remaining -= len(block)
+                yield block
+    except OSError as exc:
+        raise _FileReadError(str(exc)) from None
+
+
+def _bearer(tokens: Tokens, *, json: bool = False) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {tokens.access_token}"}
+    if json:
+        headers["Content-Type"] = "application/json; charset=UTF-8"
+    return headers
+
+
+def _granted(tokens: Tokens, scope: str) -> bool:
+    """Whether the token carries `scope` (tokens that list no scopes are taken as default)."""
+    return scope in tokens.scopes or not tokens.scopes
+
+
+def _after(now: datetime, seconds: Any) -> datetime | None:
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
+        return now + timedelta(seconds=float(seconds))
+    return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
