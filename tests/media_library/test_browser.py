@@ -1,5 +1,6 @@
 """The Produce page in a real browser against a real `shortops serve`: upload.js sends files in
-chunks and resumes after a broken connection, htmx follows a render until it can be downloaded.
+chunks and resumes after a broken connection, htmx follows a render until it can be downloaded,
+the frame preview draws beside the form, and library thumbnails play their clip on hover.
 
 Skips without Debian's Chromium or the playwright package (see tests/e2e/conftest.py).
 """
@@ -90,5 +91,19 @@ def test_upload_resume_and_render_in_a_browser(
         expect(page.locator("#renditions")).not_to_have_attribute("hx-trigger", "every 1500ms")
         response = page.request.get(server.url(download.get_attribute("href")))
         assert response.status == 200 and response.body()[4:8] == b"ftyp"
+        # One frame as the rendition will show it, drawn beside the form; a bad time is explained.
+        page.fill("input[name=preview_at]", "1")
+        page.click("#preview-button")
+        frame = page.locator("#preview-frame img")
+        expect(frame).to_have_js_property("naturalWidth", 1080)
+        page.fill("input[name=preview_at]", "99")
+        page.click("#preview-button")
+        expect(page.locator("#preview-frame .error-text")).to_contain_text("outside the video")
+        # In the library, the pointer on a thumbnail plays the preview clip over it.
+        page.goto(server.url("/produce"))
+        page.hover("[data-preview-src]")
+        expect(page.locator("[data-preview-src] video")).to_have_count(1)
+        page.mouse.move(0, 0)
+        expect(page.locator("[data-preview-src] video")).to_have_count(0)
     finally:
         context.close()

@@ -171,7 +171,7 @@ def test_failed_rendition_shows_its_message_in_chinese(
     session.commit()
     client = _signed_in(app, team.viewer.email)
     english = client.get(f"/produce/assets/{asset.id}")
-    assert "longer than 60 s" in english.text and "hx-trigger" not in english.text
+    assert "longer than 60 s" in english.text and 'hx-trigger="every' not in english.text
     client.post(
         "/language",
         data={"language": "zh_Hans", "next": "/produce", "csrf_token": factories.csrf(client)},
@@ -214,3 +214,113 @@ def test_delete_from_the_page(
     )
     assert response.status_code == 303
     assert client.get(f"/produce/assets/{asset.id}").status_code == 404
+
+
+def _render_spec(session: Session) -> dict[str, Any]:
+    session.expire_all()
+    rendition = session.scalars(select(Rendition).order_by(Rendition.id.desc())).first()
+    assert rendition is not None
+    return rendition.spec
+
+
+def test_sound_and_cover_controls_reach_the_spec(
+    app: Any, session: Session, team: Team, media: Media, import_asset: ImportFn
+) -> None:
+    asset = import_asset(media.video)
+    music = import_asset(media.audio)
+    client = _signed_in(app, team.editor.email)
+    page = client.get(f"/produce/assets/{asset.id}")
+    # The defaults of the spec: no ducking, no loudness normalisation, covers on.
+    assert re.search(r'<input type="checkbox" name="make_covers" checked', page.text)
+    assert re.search(r'<input type="checkbox" name="music_duck" >', page.text)
+    assert re.search(r'<input type="checkbox" name="normalise_loudness" >', page.text)
+    assert 'name="loudness_lufs" inputmode="decimal" value="-14"' in page.text
+    token = factories.csrf_from(page.text)
+    url = f"/produce/assets/{asset.id}/renditions"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "checkboxes_shown": "1",
+            "profiles": "tiktok",
+            "music_asset_id": str(music.id),
+            "music_duck": "on",
+            "normalise_loudness": "on",
+            "loudness_lufs": "-16",
+            "cover_at": "1,5",
+            "save_template": "Loud, no covers",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    spec = _render_spec(session)
+    assert spec["music"]["duck"] is True and spec["loudness_lufs"] == -16
+    # "Make covers" was not ticked on a page that showed it: no covers.
+    assert spec["cover"] == {"enabled": False, "at_s": 1.5, "title": None}
+    # The template keeps the choices, and loading it ticks the boxes again.
+    template = session.scalar(select(EditTemplate).where(EditTemplate.name == "Loud, no covers"))
+    assert template is not None
+    loaded = client.get(f"/produce/assets/{asset.id}?template={template.id}").text
+    assert re.search(r'name="music_duck" checked', loaded)
+    assert re.search(r'name="normalise_loudness" checked', loaded)
+    assert 'name="loudness_lufs" inputmode="decimal" value="-16"' in loaded
+    assert (
+        re.search(r'name="make_covers" >', loaded)
+        and 'name="cover_at" inputmode="decimal" value="1.5"' in loaded
+    )
+
+
+def test_clients_that_post_fewer_fields_get_the_spec_defaults(
+    app: Any, session: Session, team: Team, media: Media, import_asset: ImportFn
+) -> None:
+    asset = import_asset(media.video)
+    music = import_asset(media.audio)
+    client = _signed_in(app, team.editor.email)
+    token = factories.csrf(client, f"/produce/assets/{asset.id}")
+    response = client.post(
+        f"/produce/assets/{asset.id}/renditions",
+        data={"csrf_token": token, "profiles": "tiktok", "music_asset_id": str(music.id)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    spec = _render_spec(session)
+    assert spec["music"]["duck"] is False and spec["loudness_lufs"] is None
+    assert spec["cover"]["enabled"] is True and spec["cover"]["at_s"] is None
+
+
+def test_loudness_outside_the_range_is_refused_in_words(
+    app: Any, session: Session, team: Team, media: Media, import_asset: ImportFn
+) -> None:
+    asset = import_asset(media.video)
+    client = _signed_in(app, team.editor.email)
+    token = factories.csrf(client, f"/produce/assets/{asset.id}")
+    response = client.post(
+        f"/produce/assets/{asset.id}/renditions",
+        data={
+            "csrf_token": token,
+            "checkboxes_shown": "1",
+            "profiles": "tiktok",
+            "normalise_loudness": "on",
+            "loudness_lufs": "0",
+        },
+    )
+    assert response.status_code == 422
+    assert "from -40 to -5 LUFS" in response.text and 'value="0"' in response.text
+    assert session.scalar(select(func.count()).select_from(Rendition)) == 0
+
+
+def test_asset_page_has_the_frame_preview_and_a_link_to_profiles(
+    app: Any, team: Team, media: Media, import_asset: ImportFn
+) -> None:
+    asset = import_asset(media.video)
+    client = _signed_in(app, team.editor.email)
+    page = client.get(f"/produce/assets/{asset.id}").text
+    assert f'hx-post="/produce/assets/{asset.id}/preview-frame"' in page
+    assert 'hx-trigger="click, change from:#render-form delay:600ms"' in page
+    assert f'formaction="/produce/assets/{asset.id}/preview-frame"' in page
+    assert (
+        'name="preview_profile"' in page
+        and 'name="preview_at" inputmode="decimal" value="1"' in page
+    )
+    assert 'href="/produce/profiles"' in page
+    assert 'href="/produce/profiles"' in client.get("/produce").text

@@ -4,6 +4,7 @@
     renditions/<key>.mp4            rendered outputs, named by their rendition key
     covers/<key>-<name>.jpg         cover images of a rendition
     posters/<sha256>.jpg            library thumbnails of an asset
+    previews/<sha256>.mp4           short, small, muted preview clips of a video asset
     uploads/<upload id>.part        resumable uploads while they arrive
     tmp/                            files being written; renamed into place when complete
 
@@ -81,6 +82,10 @@ class MediaStore:
     @staticmethod
     def poster_path(sha256: str) -> str:
         return f"posters/{sha256}.jpg"
+
+    @staticmethod
+    def preview_path(sha256: str) -> str:
+        return f"previews/{sha256}.mp4"
 
     @staticmethod
     def upload_path(upload_id: str) -> str:

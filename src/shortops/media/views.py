@@ -1,9 +1,13 @@
-"""Produce pages: the media library, an asset with its renditions, and the upload endpoints the
-page's upload script talks to (the same resumable protocol as the REST API, with the session
-cookie and the CSRF header instead of a token)."""
+"""Produce pages: the media library, an asset with its renditions and render form (with a
+preview of one frame), platform profiles and edit templates, and the upload endpoints the page's
+upload script talks to (the same resumable protocol as the REST API, with the session cookie and
+the CSRF header instead of a token)."""
 
 from __future__ import annotations
 
+import base64
+import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -13,18 +17,23 @@ from sqlalchemy.orm import Session
 
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.pagination import PageParams
-from shortops.media import flows, service, tasks, upload
+from shortops.media import flows, previews, service, tasks, upload
 from shortops.media.api import (
     asset_file_response,
     cover_file_response,
     offset_mismatch_response,
     rendition_file_response,
 )
+from shortops.media.previews import CLIP_KINDS, POSTER_KINDS, make_poster, make_preview_clip
+from shortops.media.profiles import BUILTIN_PROFILES, CoverSize, PlatformProfile
 from shortops.media.schemas import (
     KIND_LABELS,
     STATUS_LABELS,
+    ProfileCreate,
+    ProfileRead,
     RenditionsCreate,
     TemplateCreate,
+    TemplateUpdate,
     UploadCreate,
 )
 from shortops.media.spec import (
@@ -38,7 +47,6 @@ from shortops.media.spec import (
     TextStyle,
     Trim,
 )
-from shortops.media.previews import POSTER_KINDS, make_poster
 from shortops.media.store import MediaStore
 from shortops.models import AssetKind, MediaAsset, Rendition, RenditionStatus
 from shortops.web.csrf import csrf_protect
@@ -57,6 +65,14 @@ Writer = Annotated[Actor, Depends(web_actor(Permission.write))]
 PER_PAGE = 30
 POLL_MS = 1500
 HOOK_SECONDS = 3.0
+DEFAULT_LUFS = -14.0  # what TikTok, YouTube and Instagram normalise to
+LOUDNESS_RANGE = (-40.0, -5.0)  # the range EditSpec.loudness_lufs accepts
+PREVIEW_AT_S = 1.0  # after a fade-in, and while the hook text still shows
+TEMPLATES_SHOWN = 200
+MEGABYTE = 1024 * 1024
+COVER_MAX_BYTES = 2 * MEGABYTE  # the portrait cover limit of the built-in profiles
+PROFILE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
+COVER_SIZE = re.compile(r"^(?:([a-z][a-z0-9_-]*)\s+)?(\d+)\s*[x×*]\s*(\d+)$", re.IGNORECASE)
 FIT_LABELS = {
     "crop": N_("Crop to fill"),
     "smart_crop": N_("Crop around a point"),
@@ -99,7 +115,6 @@ def library(
     renditions = service.renditions_by_asset(
         session, workspace_id=actor.workspace.id, asset_ids=[a.id for a in assets]
     )
-    store = _store(request)
     return page(
         request,
         "media/library.html",
@@ -107,6 +122,7 @@ def library(
         active="produce",
         assets=[service.asset_read(a, renditions[a.id]) for a in assets],
         posters={a.id: a.kind in POSTER_KINDS for a in assets},
+        clips={a.id: a.kind in CLIP_KINDS for a in assets},
         total=total,
         kind=chosen.value if chosen else "",
         kind_labels=KIND_LABELS,
@@ -163,7 +179,7 @@ def _asset_page(
     templates, _total = service.list_templates(
         session, workspace_id=workspace_id, params=PageParams(per_page=200)
     )
-    store = _store(request)
+    profiles = service.list_profiles(session, workspace_id=workspace_id)
     return page(
         request,
         "media/asset.html",
@@ -173,8 +189,10 @@ def _asset_page(
         error=error,
         asset=service.asset_read(asset),
         has_poster=asset.kind in POSTER_KINDS,
+        has_clip=asset.kind in CLIP_KINDS,
         can_write=actor.can(Permission.write),
-        profiles=service.list_profiles(session, workspace_id=workspace_id),
+        profiles=profiles,
+        preview_profile=_preview_slug(form, profiles),
         subtitles_assets=side_files[AssetKind.subtitles],
         image_assets=side_files[AssetKind.image],
         audio_assets=side_files[AssetKind.audio],
@@ -230,12 +248,7 @@ def renditions_fragment(
     )
 
 
-@router.post("/assets/{asset_id}/renditions", response_class=HTMLResponse)
-def render_for(
-    request: Request,
-    session: DbSession,
-    actor: Writer,
-    asset_id: int,
+def _render_form(
     profiles: Annotated[list[str] | None, Form()] = None,
     fit: Annotated[str, Form()] = "crop",
     focus_x: Annotated[str, Form()] = "0.5",
@@ -248,14 +261,21 @@ def render_for(
     logo_position: Annotated[str, Form()] = "top-right",
     music_asset_id: Annotated[str, Form()] = "",
     music_volume: Annotated[str, Form()] = "0.2",
+    music_duck: Annotated[str, Form()] = "",
+    normalise_loudness: Annotated[str, Form()] = "",
+    loudness_lufs: Annotated[str, Form()] = "",
     remove_silence: Annotated[str, Form()] = "",
+    make_covers: Annotated[str, Form()] = "",
+    cover_at: Annotated[str, Form()] = "",
     cover_title: Annotated[str, Form()] = "",
+    checkboxes_shown: Annotated[str, Form()] = "",
     template_id: Annotated[str, Form()] = "",
     save_template: Annotated[str, Form()] = "",
-) -> Response:
-    """Queue renditions of the asset for the ticked platforms, optionally saving a template."""
-    asset = service.get_asset_or_raise(session, workspace_id=actor.workspace.id, asset_id=asset_id)
-    form: dict[str, Any] = {
+    preview_profile: Annotated[str, Form()] = "",
+    preview_at: Annotated[str, Form()] = "",
+) -> dict[str, Any]:
+    """The render form's fields as posted (shown again as they were after an error)."""
+    return {
         "profiles": profiles or [],
         "fit": fit,
         "focus_x": focus_x,
@@ -268,25 +288,38 @@ def render_for(
         "logo_position": logo_position,
         "music_asset_id": music_asset_id,
         "music_volume": music_volume,
+        "music_duck": music_duck,
+        "normalise_loudness": normalise_loudness,
+        "loudness_lufs": loudness_lufs,
         "remove_silence": remove_silence,
+        "make_covers": make_covers,
+        "cover_at": cover_at,
         "cover_title": cover_title,
+        "checkboxes_shown": checkboxes_shown,
         "template_id": template_id,
         "save_template": save_template,
+        "preview_profile": preview_profile,
+        "preview_at": preview_at,
     }
+
+
+RenderForm = Annotated[dict[str, Any], Depends(_render_form)]
+
+
+@router.post("/assets/{asset_id}/renditions", response_class=HTMLResponse)
+def render_for(
+    request: Request, session: DbSession, actor: Writer, asset_id: int, form: RenderForm
+) -> Response:
+    """Queue renditions of the asset for the ticked platforms, optionally saving a template."""
+    asset = service.get_asset_or_raise(session, workspace_id=actor.workspace.id, asset_id=asset_id)
+    profiles: list[str] = form["profiles"]
     try:
-        base = EditSpec()
-        if template_id.strip():
-            base = service.template_spec(
-                service.get_template_or_raise(
-                    session, workspace_id=actor.workspace.id, template_id=_int(template_id)
-                )
-            )
-        spec = _spec_from_form(base, form)
+        spec = _spec_from_form(_form_base(session, actor, form), form)
         if not profiles:
             raise InvalidInput(N_("Tick at least one platform to render for."))
-        if save_template.strip():
+        if form["save_template"].strip():
             service.create_template(
-                session, actor=actor, data=TemplateCreate(name=save_template, spec=spec)
+                session, actor=actor, data=TemplateCreate(name=form["save_template"], spec=spec)
             )
         results = flows.request_renditions(
             session,
@@ -296,7 +329,7 @@ def render_for(
         )
     except (ValidationError, ShortopsError) as exc:
         session.rollback()
-        failure = invalid(request, exc) if isinstance(exc, ValidationError) else exc
+        failure = _failure_of(request, exc)
         return _asset_page(
             request,
             session,
@@ -312,6 +345,89 @@ def render_for(
     message = translate(request, N_("{queued} queued, {existing} already made or on their way."))
     flash(request, message.format(queued=queued, existing=len(results) - queued), "success")
     return redirect(f"/produce/assets/{asset.id}")
+
+
+@router.post("/assets/{asset_id}/preview-frame", response_model=None)
+def preview_frame(
+    request: Request, session: DbSession, actor: Writer, asset_id: int, form: RenderForm
+) -> Response:
+    """One frame of the rendition the form describes, for the chosen platform and moment.
+
+    htmx gets an <img> fragment (or the error) for the preview pane; a plain form post (no
+    JavaScript) gets the JPEG itself, or the asset page with the error.
+    """
+    asset = service.get_asset_or_raise(session, workspace_id=actor.workspace.id, asset_id=asset_id)
+    store = _store(request)
+    from_htmx = request.headers.get("hx-request") == "true"
+    profiles = service.list_profiles(session, workspace_id=actor.workspace.id)
+    slug = _preview_slug(form, profiles)
+    at_s = 0.0
+    try:
+        spec = _spec_from_form(_form_base(session, actor, form), form)
+        profile = service.get_profile_or_raise(session, workspace_id=actor.workspace.id, slug=slug)
+        at_s = _number(form["preview_at"], 0.0) or 0.0
+        side_files = service.check_spec(session, workspace_id=actor.workspace.id, spec=spec)
+        jpeg = previews.preview_frame(
+            store,
+            asset,
+            spec,
+            profile,
+            at_s=at_s,
+            side_files=side_files,
+            source=flows.media_info(asset, store),
+        )
+    except (ValidationError, ShortopsError) as exc:
+        session.rollback()
+        failure = _failure_of(request, exc)
+        if from_htmx:
+            return page(
+                request,
+                "media/_preview_frame.html",
+                actor=actor,
+                status_code=failure.status,
+                error=error_message(request, failure),
+            )
+        return _asset_page(
+            request,
+            session,
+            actor,
+            asset,
+            form=form,
+            status_code=failure.status,
+            error=error_message(request, failure),
+        )
+    if not from_htmx:
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+    return page(
+        request,
+        "media/_preview_frame.html",
+        actor=actor,
+        frame_src="data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"),
+        profile=profile,
+        at_s=at_s,
+    )
+
+
+def _preview_slug(form: dict[str, Any], profiles: list[ProfileRead]) -> str:
+    """The platform to preview: the one chosen, else the first ticked, else the first known."""
+    chosen = form.get("preview_profile") or ""
+    ticked = form.get("profiles") or []
+    return chosen or (ticked[0] if ticked else profiles[0].slug)
+
+
+def _failure_of(request: Request, exc: ValidationError | ShortopsError) -> ShortopsError:
+    return invalid(request, exc) if isinstance(exc, ValidationError) else exc
+
+
+def _form_base(session: Session, actor: Actor, form: dict[str, Any]) -> EditSpec:
+    """The spec the form starts from: the loaded template's, else the defaults."""
+    if not form["template_id"].strip():
+        return EditSpec()
+    return service.template_spec(
+        service.get_template_or_raise(
+            session, workspace_id=actor.workspace.id, template_id=_int(form["template_id"])
+        )
+    )
 
 
 def _int(value: str) -> int:
@@ -339,6 +455,18 @@ def _hook(spec: EditSpec) -> TextOverlay | None:
     return None
 
 
+def _ticked(form: dict[str, Any], name: str, kept: bool) -> bool:
+    """A checkbox's state; `kept` (the template's) when the posting form did not show it.
+
+    An unticked checkbox is simply missing from a post, so the page sends `checkboxes_shown`
+    to say that a missing one means unticked. Other clients that post only some fields keep
+    the template's (or the spec's default) choices for the others.
+    """
+    if form[name] or form["checkboxes_shown"]:
+        return bool(form[name])
+    return kept
+
+
 def _spec_from_form(base: EditSpec, form: dict[str, Any]) -> EditSpec:
     """The form's choices on top of `base` (a template), keeping what the form does not show."""
     hook = _hook(base)
@@ -356,6 +484,8 @@ def _spec_from_form(base: EditSpec, form: dict[str, Any]) -> EditSpec:
     subtitles_id = form["subtitles_asset_id"].strip()
     logo_id = form["logo_asset_id"].strip()
     music_id = form["music_asset_id"].strip()
+    normalise = _ticked(form, "normalise_loudness", base.loudness_lufs is not None)
+    cover_at_shown = bool(form["cover_at"].strip() or form["checkboxes_shown"])
     spec_data = base.model_dump()
     spec_data.update(
         fit=Fit(mode=form["fit"], focus_x=_number(form["focus_x"], 0.5), blur=base.fit.blur),
@@ -378,22 +508,34 @@ def _spec_from_form(base: EditSpec, form: dict[str, Any]) -> EditSpec:
         music=Music(
             asset_id=_int(music_id),
             volume=_number(form["music_volume"], 0.2),
-            duck=base.music.duck if base.music else False,
+            duck=_ticked(form, "music_duck", base.music.duck if base.music else False),
         )
         if music_id
         else None,
+        loudness_lufs=_loudness(form, base) if normalise else None,
         remove_silence=bool(form["remove_silence"]),
         cover=Cover(
-            enabled=base.cover.enabled,
-            at_s=base.cover.at_s,
+            enabled=_ticked(form, "make_covers", base.cover.enabled),
+            at_s=_number(form["cover_at"], None) if cover_at_shown else base.cover.at_s,
             title=form["cover_title"].strip() or None,
         ),
     )
     return EditSpec.model_validate(spec_data)
 
 
+def _loudness(form: dict[str, Any], base: EditSpec) -> float:
+    found = _number(form["loudness_lufs"], base.loudness_lufs or DEFAULT_LUFS)
+    lufs = DEFAULT_LUFS if found is None else found
+    if not LOUDNESS_RANGE[0] <= lufs <= LOUDNESS_RANGE[1]:
+        raise InvalidInput(
+            N_("The target loudness must be from -40 to -5 LUFS; the platforms play at -14.")
+        )
+    return lufs
+
+
 def _form_from_spec(spec: EditSpec) -> dict[str, Any]:
     hook = _hook(spec)
+    lufs = spec.loudness_lufs if spec.loudness_lufs is not None else DEFAULT_LUFS
     return {
         "profiles": [],
         "fit": spec.fit.mode,
@@ -407,18 +549,31 @@ def _form_from_spec(spec: EditSpec) -> dict[str, Any]:
         "logo_position": spec.logo.position if spec.logo else "top-right",
         "music_asset_id": str(spec.music.asset_id or "") if spec.music else "",
         "music_volume": f"{spec.music.volume:g}" if spec.music else "0.2",
+        "music_duck": "on" if spec.music and spec.music.duck else "",
+        "normalise_loudness": "on" if spec.loudness_lufs is not None else "",
+        "loudness_lufs": f"{lufs:g}",
         "remove_silence": "on" if spec.remove_silence else "",
+        "make_covers": "on" if spec.cover.enabled else "",
+        "cover_at": f"{spec.cover.at_s:g}" if spec.cover.at_s is not None else "",
         "cover_title": spec.cover.title or "",
+        "checkboxes_shown": "1",
         "template_id": "",
         "save_template": "",
+        "preview_profile": "",
+        "preview_at": f"{PREVIEW_AT_S:g}",
     }
 
 
 @router.post("/assets/{asset_id}/delete")
 def delete_asset(request: Request, session: DbSession, actor: Writer, asset_id: int) -> Response:
+    asset = service.get_asset_or_raise(session, workspace_id=actor.workspace.id, asset_id=asset_id)
+    sha256, storage_path = asset.sha256, asset.storage_path
     orphans = service.delete_asset(session, actor=actor, asset_id=asset_id)
     session.commit()
-    _store(request).delete(orphans)
+    store = _store(request)
+    if storage_path in orphans:  # the last asset with these bytes: their previews go too
+        orphans += previews.preview_files(store, sha256)
+    store.delete(orphans)
     flash(request, translate(request, N_("The file and its renditions were deleted.")), "success")
     return redirect("/produce")
 
@@ -432,6 +587,20 @@ def poster(request: Request, session: DbSession, actor: Reader, asset_id: int) -
         raise NotFound(N_("This file has no preview picture."))
     return FileResponse(
         store.path(path), media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+@router.get("/assets/{asset_id}/preview")
+def preview_clip(request: Request, session: DbSession, actor: Reader, asset_id: int) -> Response:
+    """A few muted seconds of a video, small, for hover previews (made on first request)."""
+    asset = service.get_asset_or_raise(session, workspace_id=actor.workspace.id, asset_id=asset_id)
+    store = _store(request)
+    if not make_preview_clip(store, asset):
+        raise NotFound(N_("This file has no preview clip."))
+    return FileResponse(
+        store.path(store.preview_path(asset.sha256)),
+        media_type="video/mp4",
+        headers={"Cache-Control": "max-age=86400"},
     )
 
 
@@ -471,6 +640,285 @@ def rendition_cover(
         session, workspace_id=actor.workspace.id, rendition_id=rendition_id
     )
     return cover_file_response(session, _store(request), rendition, name)
+
+
+# --- platform profiles and edit templates ---------------------------------------------------------
+
+
+def _profile_form(
+    based_on: Annotated[str, Form()] = "tiktok",
+    name: Annotated[str, Form()] = "",
+    slug: Annotated[str, Form()] = "",
+    width: Annotated[str, Form()] = "",
+    height: Annotated[str, Form()] = "",
+    fps: Annotated[str, Form()] = "",
+    min_duration_s: Annotated[str, Form()] = "",
+    max_duration_s: Annotated[str, Form()] = "",
+    max_megabytes: Annotated[str, Form()] = "",
+    max_video_bitrate_k: Annotated[str, Form()] = "",
+    covers: Annotated[str, Form()] = "",
+) -> dict[str, str]:
+    """The new-profile form as posted; empty fields keep the base profile's value."""
+    return {
+        "based_on": based_on,
+        "name": name,
+        "slug": slug,
+        "width": width,
+        "height": height,
+        "fps": fps,
+        "min_duration_s": min_duration_s,
+        "max_duration_s": max_duration_s,
+        "max_megabytes": max_megabytes,
+        "max_video_bitrate_k": max_video_bitrate_k,
+        "covers": covers,
+    }
+
+
+ProfileForm = Annotated[dict[str, str], Depends(_profile_form)]
+
+
+@router.get("/profiles", response_class=HTMLResponse)
+def profiles_page(request: Request, session: DbSession, actor: Reader) -> HTMLResponse:
+    """Platform profiles (built-in and the workspace's own) and the saved edit templates."""
+    return _profiles_page(request, session, actor, form=_profile_form())
+
+
+def _profiles_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    form: dict[str, str],
+    status_code: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    language = request_language(request)
+    profiles = service.list_profiles(session, workspace_id=actor.workspace.id)
+    templates, total = service.list_templates(
+        session, workspace_id=actor.workspace.id, params=PageParams(per_page=TEMPLATES_SHOWN)
+    )
+    return page(
+        request,
+        "media/profiles.html",
+        actor=actor,
+        active="produce",
+        status_code=status_code,
+        error=error,
+        builtin=[_profile_facts(language, p) for p in profiles if p.builtin],
+        custom=[_profile_facts(language, p) for p in profiles if not p.builtin],
+        bases=list(BUILTIN_PROFILES.values()),
+        templates=[(t, _template_summary(language, t.spec)) for t in templates],
+        templates_total=total,
+        form=form,
+        can_write=actor.can(Permission.write),
+    )
+
+
+@router.post("/profiles", response_class=HTMLResponse)
+def add_profile(request: Request, session: DbSession, actor: Writer, form: ProfileForm) -> Response:
+    """Add a custom profile: a built-in one with the values the form changes."""
+    try:
+        created = service.create_profile(
+            session, actor=actor, data=ProfileCreate(**_profile_values(form))
+        )
+    except (ValidationError, ShortopsError) as exc:
+        session.rollback()
+        failure = _failure_of(request, exc)
+        return _profiles_page(
+            request,
+            session,
+            actor,
+            form=form,
+            status_code=failure.status,
+            error=error_message(request, failure),
+        )
+    session.commit()
+    message = translate(request, N_("Profile {name} added: tick it in a video's Render form."))
+    flash(request, message.format(name=created.name), "success")
+    return redirect("/produce/profiles")
+
+
+@router.post("/profiles/{slug}/delete")
+def delete_profile(request: Request, session: DbSession, actor: Writer, slug: str) -> Response:
+    service.delete_profile(session, actor=actor, slug=slug)
+    session.commit()
+    message = translate(request, N_("Profile {slug} deleted; renditions made with it stay."))
+    flash(request, message.format(slug=slug), "success")
+    return redirect("/produce/profiles")
+
+
+@router.post("/templates/{template_id}/rename", response_class=HTMLResponse)
+def rename_template(
+    request: Request,
+    session: DbSession,
+    actor: Writer,
+    template_id: int,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    service.get_template_or_raise(session, workspace_id=actor.workspace.id, template_id=template_id)
+    try:
+        template = service.update_template(
+            session, actor=actor, template_id=template_id, data=TemplateUpdate(name=name)
+        )
+    except (ValidationError, ShortopsError) as exc:
+        session.rollback()
+        failure = _failure_of(request, exc)
+        return _profiles_page(
+            request,
+            session,
+            actor,
+            form=_profile_form(),
+            status_code=failure.status,
+            error=error_message(request, failure),
+        )
+    session.commit()
+    message = translate(request, N_("Template renamed to {name}."))
+    flash(request, message.format(name=template.name), "success")
+    return redirect("/produce/profiles#templates")
+
+
+@router.post("/templates/{template_id}/delete")
+def delete_template(
+    request: Request, session: DbSession, actor: Writer, template_id: int
+) -> Response:
+    template = service.get_template_or_raise(
+        session, workspace_id=actor.workspace.id, template_id=template_id
+    )
+    name = template.name
+    service.delete_template(session, actor=actor, template_id=template_id)
+    session.commit()
+    flash(request, translate(request, N_("Template {name} deleted.")).format(name=name), "success")
+    return redirect("/produce/profiles#templates")
+
+
+def _profile_values(form: dict[str, str]) -> dict[str, Any]:
+    """ProfileCreate's fields from the form: numbers parsed, empty ones left to the base."""
+    slug = form["slug"].strip().lower()
+    if not PROFILE_SLUG.match(slug):
+        raise InvalidInput(
+            N_(
+                "The slug is the profile's short name in the API and the command line: 2 to 40 "
+                "lower-case letters, digits, - or _, e.g. square_feed."
+            )
+        )
+    if not form["name"].strip():
+        raise InvalidInput(N_("Give the profile a name, e.g. Square feed."))
+    values: dict[str, Any] = {"slug": slug, "name": form["name"], "based_on": form["based_on"]}
+    for key in ("width", "height", "max_video_bitrate_k"):
+        if form[key].strip():
+            values[key] = _int(form[key].strip())
+    for key in ("fps", "min_duration_s", "max_duration_s"):
+        number = _number(form[key], None)
+        if number is not None:
+            values[key] = number
+    megabytes = _number(form["max_megabytes"], None)
+    if megabytes is not None:
+        values["max_bytes"] = round(megabytes * MEGABYTE)
+    for key in ("width", "height", "fps", "max_duration_s", "max_bytes", "max_video_bitrate_k"):
+        if key in values and values[key] <= 0:
+            raise InvalidInput(N_("Sizes, rates and limits must be more than 0."))
+    if form["covers"].strip():
+        values["covers"] = _cover_sizes(form["covers"], BUILTIN_PROFILES.get(form["based_on"]))
+    return values
+
+
+def _cover_sizes(text: str, base: PlatformProfile | None) -> list[CoverSize]:
+    """Cover sizes from "1080×1920, landscape 1146×717": named by their shape unless named."""
+    sizes: list[CoverSize] = []
+    for part in (piece.strip() for piece in re.split(r"[,;\n]+", text)):
+        if not part:
+            continue
+        match = COVER_SIZE.match(part)
+        if match is None or int(match[2]) <= 0 or int(match[3]) <= 0:
+            raise InvalidInput(
+                N_(
+                    "Write cover sizes as width×height, separated by commas (e.g. 1080×1920, "
+                    "1146×717); “{value}” is not one."
+                ),
+                value=part,
+            )
+        width, height = int(match[2]), int(match[3])
+        name = (match[1] or _shape(width, height)).lower()
+        if any(size.name == name for size in sizes):
+            name = f"{name}-{len(sizes) + 1}"
+        limit = next(
+            (cover.max_bytes for cover in (base.covers if base else ()) if cover.name == name),
+            COVER_MAX_BYTES,
+        )
+        sizes.append(CoverSize(name=name, width=width, height=height, max_bytes=limit))
+    return sizes
+
+
+def _shape(width: int, height: int) -> str:
+    if width == height:
+        return "square"
+    return "portrait" if height > width else "landscape"
+
+
+def _profile_facts(language: str, profile: ProfileRead) -> dict[str, Any]:
+    """What the profiles page shows of a profile, as text."""
+    low = _duration_text(language, profile.min_duration_s)
+    high = _duration_text(language, profile.max_duration_s)
+    return {
+        "slug": profile.slug,
+        "name": profile.name,
+        "size": f"{profile.width}×{profile.height}",
+        "fps": f"{profile.fps:g}",
+        "duration": f"{low} – {high}",
+        "max_size": _bytes_text(profile.max_bytes),
+        "bitrate": _bitrate_text(profile.max_video_bitrate_k),
+        "covers": [(c.name, f"{c.width}×{c.height}") for c in profile.covers],
+    }
+
+
+def _duration_text(language: str, seconds: float) -> str:
+    """17999 → "4 h 59 min 59 s" (in the reader's language)."""
+    if seconds < 60 and seconds != int(seconds):
+        return gettext(language, N_("{n} s")).format(n=f"{seconds:g}")
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        gettext(language, template).format(n=value)
+        for template, value in ((N_("{n} h"), hours), (N_("{n} min"), minutes), (N_("{n} s"), secs))
+        if value
+    ]
+    return " ".join(parts) or gettext(language, N_("{n} s")).format(n=0)
+
+
+def _bytes_text(size: int) -> str:
+    """Sizes as the platforms write them (1 GB = 1024 MB)."""
+    megabytes = size / MEGABYTE
+    if megabytes >= 1024:
+        return f"{megabytes / 1024:.3g} GB"
+    return f"{megabytes:.4g} MB"
+
+
+def _bitrate_text(kilobits: int) -> str:
+    return f"{kilobits / 1000:g} Mbps" if kilobits >= 1000 else f"{kilobits} kbps"
+
+
+def _template_summary(language: str, stored: dict[str, Any]) -> str:
+    """The main choices of a saved spec in a few words: "Crop to fill · Subtitles · Music"."""
+    try:
+        spec = EditSpec.model_validate(stored)
+    except ValidationError:  # saved by a newer or older shortops: show the name only
+        return ""
+    parts = [FIT_LABELS[spec.fit.mode]]
+    parts += [label for label, used in _TEMPLATE_PARTS if used(spec)]
+    words = [gettext(language, part) for part in parts]
+    if spec.loudness_lufs is not None:
+        words.append(gettext(language, N_("{lufs} LUFS")).format(lufs=f"{spec.loudness_lufs:g}"))
+    return " · ".join(words)
+
+
+_TEMPLATE_PARTS: tuple[tuple[str, Callable[[EditSpec], bool]], ...] = (
+    (N_("Hook text"), lambda spec: _hook(spec) is not None),
+    (N_("Subtitles"), lambda spec: spec.subtitles is not None),
+    (N_("Logo"), lambda spec: spec.logo is not None),
+    (N_("Music"), lambda spec: spec.music is not None),
+    (N_("Cut silent pauses"), lambda spec: spec.remove_silence),
+)
 
 
 # --- uploads (JSON, for upload.js) ----------------------------------------------------------------
