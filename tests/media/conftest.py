@@ -60,7 +60,8 @@ def ffmpeg(*args: str) -> None:
 
 def frame_at(path: Path, at_s: float, width: int, height: int) -> NDArray[np.int16]:
     """The RGB frame of `path` at `at_s`, scaled to width×height, as int16 (safe to subtract)."""
-    seek = ["-ss", str(at_s), "-i", str(path), "-frames:v", "1"]
+    # No -ss for 0: a single picture (a JPEG cover) has no frame left after a seek.
+    seek = [*(["-ss", str(at_s)] if at_s else []), "-i", str(path), "-frames:v", "1"]
     raw = ["-vf", f"scale={width}:{height}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     completed = subprocess.run(
         [FFMPEG, "-v", "error", "-nostdin", *seek, *raw],

@@ -498,7 +498,7 @@ def test_cover_chains_crop_same_shape_and_pad_other_shapes() -> None:
     )
     assert portrait == [
         "[0:0]setsar=1[c_fit]",  # already the right size: nothing to cut or scale
-        "[c_fit]format=yuv420p[c]",
+        "[c_fit]scale=out_color_matrix=bt601:out_range=full,format=yuvj420p[c]",
     ]
     landscape = cover.cover_chains(
         fit.Size(1080, 1920), fit.Size(1146, 717), title="标题", font_file=FONT, inp="0:0", out="c"

@@ -283,6 +283,20 @@ def test_covers_are_written_beside_the_rendition(basic: Path, tmp_path: Path) ->
         assert video is not None and (video.width, video.height) == (size.width, size.height)
 
 
+def test_cover_colours_are_true_in_a_jpeg_viewer(halves: Path, tmp_path: Path) -> None:
+    """JPEG viewers read full-range BT.601: a video-range cover would look pale (red ≈ 232,16,16)."""
+    profile = small_profile(covers=SMALL_COVERS)
+    result = render(halves, EditSpec(cover=Cover(at_s=1)), profile, tmp_path / "clip.mp4")
+    portrait = next(cover for cover in result.covers if cover.name == "portrait")
+    picture = frame_at(portrait.path, 0, portrait.width, portrait.height)
+    edge = portrait.width // 6
+    # The centre crop of the red|blue frame: red on the left edge, blue on the right. Read as
+    # video range, red would come out about (238, 14, 14) and blue (14, 14, 238).
+    red, blue = picture[:, :edge].reshape(-1, 3), picture[:, -edge:].reshape(-1, 3)
+    assert red[:, 0].mean() > 248 and red[:, 2].mean() < 6
+    assert blue[:, 2].mean() > 248 and blue[:, 0].mean() < 6
+
+
 # --- refusals ------------------------------------------------------------------------------------
 
 

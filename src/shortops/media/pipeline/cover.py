@@ -19,6 +19,12 @@ from shortops.media.pipeline.fit import Size, contain_size, crop_filters, pad_ch
 from shortops.media.pipeline.overlays import drawtext_filter
 from shortops.media.spec import TextStyle
 
+# JPEG viewers (browsers included) read YCbCr as full-range BT.601 (JFIF), whatever the file
+# says; the rendition's BT.709 video-range picture would look pale and shifted (magenta
+# 255,0,255 shows as 232,0,242) without this conversion. Covers, posters and preview frames
+# are all JPEGs.
+JPEG_COLORS = "scale=out_color_matrix=bt601:out_range=full"
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -118,7 +124,7 @@ def cover_chains(
     else:
         chains = pad_chains(source, cover, COVER_BLUR, inp, fitted)
     finish = [title_filter(title, cover, font_file)] if title else []
-    chains.append(f"[{fitted}]{','.join([*finish, 'format=yuv420p'])}[{out}]")
+    chains.append(f"[{fitted}]{','.join([*finish, JPEG_COLORS, 'format=yuvj420p'])}[{out}]")
     return chains
 
 

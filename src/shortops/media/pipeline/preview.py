@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from shortops.errors import N_, InvalidInput
+from shortops.media.pipeline.cover import JPEG_COLORS
 from shortops.media.pipeline.escape import seconds
 from shortops.media.pipeline.fit import Size, contain_size
 from shortops.media.pipeline.graph import (
@@ -33,10 +34,6 @@ CLIP_BOX = Size(360, 360)
 CLIP_CRF = 30
 FRAME_QUALITY = 3  # JPEG -q:v: 2 is best; 3 looks the same at half the bytes
 FRAME_OUT = "vjpeg"
-# JPEG viewers (browsers included) read YCbCr as full-range BT.601 (JFIF), whatever the file
-# says; the rendition's BT.709 video-range picture would look pale and shifted (magenta
-# 255,0,255 shows as 232,0,242) without this conversion.
-JPEG_COLORS = "scale=out_color_matrix=bt601:out_range=full"
 
 
 # --- the preview clip ----------------------------------------------------------------------------
