@@ -284,7 +284,7 @@ def test_covers_are_written_beside_the_rendition(basic: Path, tmp_path: Path) ->
 
 
 def test_cover_colours_are_true_in_a_jpeg_viewer(halves: Path, tmp_path: Path) -> None:
-    """JPEG viewers read full-range BT.601: a video-range cover would look pale (red ≈ 232,16,16)."""
+    """JPEG viewers read full-range BT.601; a video-range cover would look pale."""
     profile = small_profile(covers=SMALL_COVERS)
     result = render(halves, EditSpec(cover=Cover(at_s=1)), profile, tmp_path / "clip.mp4")
     portrait = next(cover for cover in result.covers if cover.name == "portrait")
