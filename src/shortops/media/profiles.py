@@ -55,8 +55,10 @@ class PlatformProfile(BaseModel):
         return "portrait" if self.height > self.width else "landscape"
 
 
-_MB = 1024 * 1024
-_GB = 1024 * _MB
+# Platforms write "MB" and "GB" without saying which; the decimal reading is the smaller one, so a
+# file under it passes either reading (the providers' checks use the same numbers).
+_MB = 1000 * 1000
+_GB = 1000 * _MB
 _PORTRAIT_COVER = CoverSize(name="portrait", width=1080, height=1920, max_bytes=2 * _MB)
 
 
