@@ -69,7 +69,7 @@ DEFAULT_LUFS = -14.0  # what TikTok, YouTube and Instagram normalise to
 LOUDNESS_RANGE = (-40.0, -5.0)  # the range EditSpec.loudness_lufs accepts
 PREVIEW_AT_S = 1.0  # after a fade-in, and while the hook text still shows
 TEMPLATES_SHOWN = 200
-MEGABYTE = 1024 * 1024
+MEGABYTE = 1000 * 1000  # as in media.profiles: the decimal, stricter reading
 COVER_MAX_BYTES = 2 * MEGABYTE  # the portrait cover limit of the built-in profiles
 PROFILE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
 COVER_SIZE = re.compile(r"^(?:([a-z][a-z0-9_-]*)\s+)?(\d+)\s*[x×*]\s*(\d+)$", re.IGNORECASE)
@@ -887,10 +887,10 @@ def _duration_text(language: str, seconds: float) -> str:
 
 
 def _bytes_text(size: int) -> str:
-    """Sizes as the platforms write them (1 GB = 1024 MB)."""
+    """Sizes as the platforms write them (1 GB = 1000 MB)."""
     megabytes = size / MEGABYTE
-    if megabytes >= 1024:
-        return f"{megabytes / 1024:.3g} GB"
+    if megabytes >= 1000:
+        return f"{megabytes / 1000:.3g} GB"
     return f"{megabytes:.4g} MB"
 
 
