@@ -83,7 +83,7 @@ def test_an_editor_adds_a_profile_and_renders_with_it(
     profile = row.profile
     assert (profile["width"], profile["height"], profile["fps"]) == (1080, 1080, 25)
     assert (profile["min_duration_s"], profile["max_duration_s"]) == (5, 90)
-    assert profile["max_bytes"] == 100 * 1024 * 1024 and profile["max_video_bitrate_k"] == 6000
+    assert profile["max_bytes"] == 100 * 1000 * 1000 and profile["max_video_bitrate_k"] == 6000
     assert [(c["name"], c["width"], c["height"]) for c in profile["covers"]] == [
         ("square", 1080, 1080),
         ("landscape", 1280, 720),
