@@ -1,0 +1,1142 @@
+"""Rules and queries of publishing: posts, publications, and the engine's state changes.
+
+Functions take the session first and keyword arguments after; none of them commits. Every query
+a person triggers is scoped to one workspace. A publication moves through one state machine, and
+every move is one conditional UPDATE (`move`), so two workers, or a worker and a person
+cancelling, never both win:
+
+    scheduled ──claim──▶ uploading ──▶ processing ──▶ published
+        │                  │   │            ├──────▶ failed        (the platform said no)
+        │                  │   │            └──────▶ needs_review  (nobody can tell)
+        │                  │   └──▶ failed | needs_review
+        │                  └──▶ scheduled again (retry: nothing reached the platform)
+        ├──cancel──▶ cancelled
+        └──▶ failed (checks at due time: account, rendition, the platform's rules)
+
+Web pages (composer, calendar, queue) build on `check_post` (live validation), `create_post`,
+`list_publications` / `publications_between`, `reschedule_publication`, `cancel_publication`
+and `duplicate_post`; `read_posts` / `read_publication` give the shapes the API answers with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+from sqlalchemy import CursorResult, Select, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from shortops.accounts.credentials import app_credentials
+from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
+from shortops.kit.clock import utcnow
+from shortops.kit.pagination import PageParams, paginate
+from shortops.media import service as media_service
+from shortops.media.profiles import PlatformProfile
+from shortops.media.spec import EditSpec, rendition_key
+from shortops.media.store import MediaStore
+from shortops.models import (
+    Account,
+    AccountStatus,
+    AssetKind,
+    MediaAsset,
+    Post,
+    Publication,
+    PublicationEvent,
+    PublicationStatus,
+    Rendition,
+    RenditionStatus,
+    Workspace,
+)
+from shortops.providers.base import Provider
+from shortops.providers.http import Http
+from shortops.providers.registry import UnknownPlatform, provider_class
+from shortops.providers.types import (
+    Capability,
+    Issue,
+    MediaFile,
+    PublishRequest,
+    Severity,
+)
+from shortops.publishing.errors import PostInvalid, PublicationLocked
+from shortops.publishing.schemas import (
+    STATUS_LABELS,
+    EventRead,
+    IssueRead,
+    PostCreate,
+    PostRead,
+    PublicationFilters,
+    PublicationRead,
+    Schedule,
+    TargetCreate,
+    TargetReport,
+    ValidationReport,
+    When,
+)
+from shortops.workspaces.service import Actor, record
+
+# The provider that hands the operator a publish kit instead of calling a platform.
+MANUAL = "manual"
+# A time this little in the past counts as "now": the browser's clock and ours never agree exactly.
+PAST_GRACE = timedelta(seconds=60)
+CALENDAR_LIMIT = 2000
+
+S = PublicationStatus
+Gettext = Callable[[str], str]
+# (asset, profile, spec) -> None, raising a ShortopsError for what the renderer would refuse.
+Precheck = Callable[[MediaAsset, PlatformProfile, EditSpec], None]
+
+
+def publication_link(publication_id: int) -> str:
+    """Where a publication is shown in the web UI (notifications link here)."""
+    return f"/publish/publications/{publication_id}"
+
+
+def render_message(template: str, params: dict[str, Any], gettext: Gettext | None = None) -> str:
+    text = gettext(template) if gettext else template
+    try:
+        return str(text.format(**params))
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def sentence(text: str) -> str:
+    """`text` ending like a sentence (English or Chinese)."""
+    return text if text.endswith((".", "。", "!", "?", "！", "？")) else text + "."
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+
+def workspace_zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def resolve_when(at: When, *, timezone: str, now: datetime) -> datetime:
+    """`at` in UTC; a time without an offset is read in the workspace's timezone."""
+    if at == "now":
+        return now
+    assert isinstance(at, datetime)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=workspace_zone(timezone))
+    return at.astimezone(UTC)
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """`moment` as the workspace reads it: 2026-11-24 18:00 (Asia/Shanghai)."""
+    return f"{moment.astimezone(workspace_zone(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+
+
+def schedule_issues(scheduled_at: datetime, *, now: datetime, timezone: str) -> list[Issue]:
+    if scheduled_at >= now - PAST_GRACE:
+        return []
+    return [
+        Issue(
+            field="schedule.at",
+            code="in_past",
+            message=N_("{time} has already passed (it is now {now}). Choose a later time, or "
+                       "publish now."),
+            params={"time": local_time(scheduled_at, timezone), "now": local_time(now, timezone)},
+        )
+    ]  # fmt: skip
+
+
+# --- checking a post ------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetCheck:
+    """One target of a post as checked: its account, platform and every issue found."""
+
+    account_id: int
+    account: Account | None = None
+    platform: str = ""
+    handle: str = ""
+    provider: type[Provider] | None = None
+    profile: PlatformProfile | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(issue.severity == Severity.error for issue in self.issues)
+
+    @property
+    def label(self) -> str:
+        """The target as people name it: TikTok @handle (or #id without an account)."""
+        if self.account is None:
+            return f"#{self.account_id}"
+        name = self.provider.name if self.provider is not None else self.platform
+        return f"{name} @{self.handle}"
+
+
+@dataclass
+class PostCheck:
+    """Everything wrong with a post, per target, found without writing anything."""
+
+    scheduled_at: datetime | None
+    issues: list[Issue]
+    targets: list[TargetCheck]
+    asset: MediaAsset | None = None
+    cover: MediaAsset | None = None
+
+    @property
+    def ok(self) -> bool:
+        errors = [i for i in self.issues if i.severity == Severity.error]
+        return not errors and all(target.ok for target in self.targets)
+
+    def summary(self, gettext: Gettext | None = None) -> str:
+        """Every error in one line, each target's prefixed with its platform and handle."""
+        parts = [
+            render_message(i.message, i.params, gettext)
+            for i in self.issues
+            if i.severity == Severity.error
+        ]
+        for target in self.targets:
+            for issue in target.issues:
+                if issue.severity == Severity.error:
+                    text = render_message(issue.message, issue.params, gettext)
+                    parts.append(f"{target.label}: {text}")
+        return " ".join(sentence(part) for part in parts)
+
+    def report(self, gettext: Gettext | None = None) -> ValidationReport:
+        return ValidationReport(
+            ok=self.ok,
+            scheduled_at=self.scheduled_at,
+            issues=[issue_read(i, gettext) for i in self.issues],
+            targets=[
+                TargetReport(
+                    account_id=t.account_id,
+                    platform=t.platform,
+                    handle=t.handle,
+                    ok=t.ok,
+                    issues=[issue_read(i, gettext) for i in t.issues],
+                )
+                for t in self.targets
+            ],
+        )
+
+
+def issue_read(issue: Issue, gettext: Gettext | None = None) -> IssueRead:
+    return IssueRead(
+        field=issue.field,
+        code=issue.code,
+        severity=issue.severity,
+        message=render_message(issue.message, issue.params, gettext),
+        template=issue.message,
+        params=issue.params,
+    )
+
+
+def _issue(field_name: str, code: str, message: str, **params: Any) -> Issue:
+    return Issue(field=field_name, code=code, message=message, params=params)
+
+
+def check_post(
+    session: Session,
+    *,
+    workspace: Workspace,
+    data: PostCreate,
+    store: MediaStore,
+    now: datetime | None = None,
+    precheck: Precheck | None = None,
+) -> PostCheck:
+    """Check a post against every target's platform without writing anything (the composer's
+    live validation, and the gate of `create_post`)."""
+    now = now or utcnow()
+    issues: list[Issue] = []
+    scheduled_at = resolve_when(data.schedule.at, timezone=workspace.timezone, now=now)
+    issues += schedule_issues(scheduled_at, now=now, timezone=workspace.timezone)
+    asset = _asset(session, workspace.id, data.asset_id)
+    if asset is None:
+        issues.append(
+            _issue("asset_id", "not_found", N_("No video with id {id} in this workspace."),
+                   id=data.asset_id)
+        )  # fmt: skip
+    elif asset.kind != AssetKind.video:
+        issues.append(
+            _issue("asset_id", "not_video", N_("“{filename}” is not a video."),
+                   filename=asset.filename)
+        )  # fmt: skip
+        asset = None
+    cover = None
+    if data.cover_asset_id is not None:
+        cover = _asset(session, workspace.id, data.cover_asset_id)
+        if cover is None or cover.kind != AssetKind.image:
+            issues.append(
+                _issue("cover_asset_id", "not_image",
+                       N_("The cover must be an image from the media library (id {id} is not)."),
+                       id=data.cover_asset_id)
+            )  # fmt: skip
+            cover = None
+    seen: set[int] = set()
+    https: dict[str, Http] = {}
+    targets = [
+        _check_target(
+            session,
+            workspace_id=workspace.id,
+            target=target,
+            data=data,
+            asset=asset,
+            cover=cover,
+            store=store,
+            seen=seen,
+            https=https,
+            precheck=precheck,
+        )
+        for target in data.targets
+    ]
+    for http in https.values():
+        http.close()
+    return PostCheck(scheduled_at, issues, targets, asset=asset, cover=cover)
+
+
+def _asset(session: Session, workspace_id: int, asset_id: int) -> MediaAsset | None:
+    return session.scalar(
+        select(MediaAsset).where(MediaAsset.id == asset_id, MediaAsset.workspace_id == workspace_id)
+    )
+
+
+def account_issues(account: Account, cls: type[Provider] | None) -> list[Issue]:
+    """Why this account cannot publish now (disconnected, signed out), if it cannot."""
+    handle = account.handle
+    if account.status == AccountStatus.disconnected:
+        return [
+            _issue("account", "account_disconnected",
+                   N_("@{handle} is disconnected. Reconnect it under Accounts, or leave it out."),
+                   handle=handle)
+        ]  # fmt: skip
+    if account.status == AccountStatus.needs_reauth:
+        return [
+            _issue("account", "account_needs_reauth",
+                   N_("@{handle} must be signed in again before it can publish. Reconnect it "
+                      "under Accounts."),
+                   handle=handle)
+        ]  # fmt: skip
+    if cls is not None and cls.uses_oauth and account.credentials is None:
+        return [
+            _issue("account", "account_signed_out",
+                   N_("@{handle} has no stored sign-in. Reconnect it under Accounts."),
+                   handle=handle)
+        ]  # fmt: skip
+    return []
+
+
+def _check_target(
+    session: Session,
+    *,
+    workspace_id: int,
+    target: TargetCreate,
+    data: PostCreate,
+    asset: MediaAsset | None,
+    cover: MediaAsset | None,
+    store: MediaStore,
+    seen: set[int],
+    https: dict[str, Http],
+    precheck: Precheck | None,
+) -> TargetCheck:
+    account = session.scalar(
+        select(Account).where(Account.id == target.account_id, Account.workspace_id == workspace_id)
+    )
+    check = TargetCheck(account_id=target.account_id, options=dict(target.options))
+    if account is None:
+        check.issues.append(
+            _issue("account", "not_found", N_("No account with id {id} in this workspace."),
+                   id=target.account_id)
+        )  # fmt: skip
+        return check
+    check.account, check.platform, check.handle = account, account.platform, account.handle
+    if account.id in seen:
+        check.issues.append(
+            _issue("account", "duplicate_account", N_("The post names @{handle} twice."),
+                   handle=account.handle)
+        )  # fmt: skip
+    seen.add(account.id)
+    try:
+        cls = provider_class(account.platform)
+    except UnknownPlatform:
+        check.issues.append(
+            _issue("account", "unknown_platform",
+                   N_("No connector for the platform “{platform}” is installed, so @{handle} "
+                      "cannot publish."),
+                   platform=account.platform, handle=account.handle)
+        )  # fmt: skip
+        return check
+    check.provider = cls
+    check.issues += account_issues(account, cls)
+    if Capability.publish not in cls.capabilities:
+        check.issues.append(
+            _issue("account", "cannot_publish",
+                   N_("{platform} accounts cannot publish through shortops."), platform=cls.name)
+        )  # fmt: skip
+        return check
+    app = None
+    if cls.uses_oauth:
+        app = app_credentials(session, workspace_id=workspace_id, platform=account.platform)
+        if app is None:
+            check.issues.append(
+                _issue("account", "missing_app_credentials",
+                       N_("{platform} has no app credentials in this workspace. Add them under "
+                          "Settings → Platforms."),
+                       platform=cls.name)
+            )  # fmt: skip
+    # Invalid options stay as given: the provider's validate() names each one below.
+    with suppress(ValidationError):
+        check.options = cls.options_model.model_validate(target.options).model_dump(mode="json")
+    slug = cls.limits.profile_slug
+    if slug is not None:
+        try:
+            check.profile = media_service.get_profile_or_raise(
+                session, workspace_id=workspace_id, slug=slug
+            )
+        except NotFound as exc:
+            check.issues.append(_issue("media", exc.code, exc.message_template, **exc.params))
+            return check
+    if asset is None:
+        return check
+    if account.platform not in https:
+        https[account.platform] = Http(account.platform)
+    provider = cls(app, http=https[account.platform])
+    media = planned_media(session, store=store, asset=asset, profile=check.profile)
+    request = PublishRequest(
+        media=media,
+        cover=store.path(cover.storage_path) if cover is not None else None,
+        title=_text(target.overrides.title, data.title),
+        caption=_text(target.overrides.caption, data.caption),
+        hashtags=tuple(
+            target.overrides.hashtags if target.overrides.hashtags is not None else data.hashtags
+        ),
+        options=request_options(account, check.options),
+        idempotency_key="check",
+    )
+    try:
+        check.issues += provider.validate(request)
+    except ShortopsError as exc:
+        check.issues.append(_issue("media", exc.code, exc.message_template, **exc.params))
+    if precheck is not None and check.profile is not None:
+        try:
+            precheck(asset, check.profile, EditSpec())
+        except ShortopsError as exc:
+            check.issues.append(_issue("media", exc.code, exc.message_template, **exc.params))
+    return check
+
+
+def request_options(account: Account, options: dict[str, Any]) -> dict[str, Any]:
+    """The options the provider sees: a manual kit also learns which platform the account is on
+    (the manual provider's `platform_label`; an explicit one in the options wins)."""
+    if account.platform == MANUAL and account.platform_label:
+        return {"platform_label": account.platform_label, **options}
+    return options
+
+
+def _text(override: str | None, default: str) -> str:
+    return default if override is None else override
+
+
+def planned_media(
+    session: Session, *, store: MediaStore, asset: MediaAsset, profile: PlatformProfile | None
+) -> MediaFile:
+    """The file a target will upload, as far as it is known before it exists.
+
+    Without a profile that is the asset itself. With one, a ready rendition's own facts; before
+    it is rendered, the asset's duration in the profile's frame, at most the profile's size cap
+    (the renderer refuses anything larger, so a bigger estimate would only raise false alarms).
+    """
+    if profile is None:
+        return asset_media(store, asset)
+    key = rendition_key(
+        input_sha256=asset.sha256, profile=profile, spec=EditSpec(), inputs_sha256={}
+    )
+    rendition = session.scalar(
+        select(Rendition).where(
+            Rendition.workspace_id == asset.workspace_id,
+            Rendition.key == key,
+            Rendition.status == RenditionStatus.ready,
+        )
+    )
+    if rendition is not None:
+        return rendition_media(store, rendition)
+    return MediaFile(
+        path=store.path(asset.storage_path),
+        size_bytes=min(asset.size_bytes, profile.max_bytes),
+        duration_s=float(asset.duration_s or 0.0),
+        width=profile.width,
+        height=profile.height,
+    )
+
+
+def asset_media(store: MediaStore, asset: MediaAsset) -> MediaFile:
+    return MediaFile(
+        path=store.path(asset.storage_path),
+        size_bytes=asset.size_bytes,
+        duration_s=float(asset.duration_s or 0.0),
+        width=asset.width or 0,
+        height=asset.height or 0,
+        content_type=asset.content_type or "video/mp4",
+        sha256=asset.sha256,
+    )
+
+
+def rendition_media(store: MediaStore, rendition: Rendition) -> MediaFile:
+    facts = media_service.facts_of(rendition.output_probe)
+    return MediaFile(
+        path=store.path(rendition.output_path),
+        size_bytes=rendition.output_size_bytes or 0,
+        duration_s=float(facts.duration_s or 0.0),
+        width=facts.width or 0,
+        height=facts.height or 0,
+    )
+
+
+# --- creating -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CreatedPost:
+    """A new post; send `render_ids` and the publications to the queue after the commit."""
+
+    post: Post
+    publications: list[Publication]
+    render_ids: list[int]
+
+
+def create_post(
+    session: Session,
+    *,
+    actor: Actor,
+    data: PostCreate,
+    store: MediaStore,
+    now: datetime | None = None,
+    precheck: Precheck | None = None,
+) -> CreatedPost:
+    """Check the post and create it with one scheduled publication per target.
+
+    Nothing is written when any target has an error (PostInvalid lists all of them). Each
+    target's rendition is requested now (a ready one is reused), so it is ready by the time.
+    """
+    workspace = actor.workspace
+    check = check_post(
+        session, workspace=workspace, data=data, store=store, now=now, precheck=precheck
+    )
+    if not check.ok:
+        raise PostInvalid(check, check.summary())
+    assert check.asset is not None and check.scheduled_at is not None
+    post = Post(
+        workspace_id=workspace.id,
+        title=data.title,
+        caption=data.caption,
+        hashtags=list(data.hashtags),
+        asset_id=check.asset.id,
+        cover_asset_id=check.cover.id if check.cover is not None else None,
+        created_by_id=actor.user.id,
+    )
+    session.add(post)
+    session.flush()
+    renditions: dict[str, int] = {}
+    render_ids: list[int] = []
+    publications = []
+    when = local_time(check.scheduled_at, workspace.timezone)
+    for target, wanted in zip(check.targets, data.targets, strict=True):
+        rendition_id = None
+        if target.profile is not None:
+            slug = target.profile.slug
+            if slug not in renditions:
+                rendition, must_render = media_service.request_rendition(
+                    session,
+                    workspace_id=workspace.id,
+                    asset=check.asset,
+                    profile=target.profile,
+                    spec=EditSpec(),
+                    created_by_id=actor.user.id,
+                    file_exists=store.exists,
+                )
+                renditions[slug] = rendition.id
+                if must_render:
+                    render_ids.append(rendition.id)
+            rendition_id = renditions[slug]
+        publication = Publication(
+            workspace_id=workspace.id,
+            post_id=post.id,
+            account_id=target.account_id,
+            scheduled_at=check.scheduled_at,
+            status=S.scheduled,
+            options=target.options,
+            overrides=wanted.overrides.model_dump(exclude_none=True),
+            idempotency_key=uuid4().hex,
+            rendition_id=rendition_id,
+        )
+        session.add(publication)
+        publications.append(publication)
+    session.flush()
+    for publication in publications:
+        add_event(session, publication_id=publication.id, status=S.scheduled,
+                  message=N_("Scheduled for {time}."), params={"time": when})  # fmt: skip
+    record(
+        session,
+        action="post.created",
+        actor=actor,
+        target=("post", post.id),
+        data={
+            "publications": [p.id for p in publications],
+            "accounts": [p.account_id for p in publications],
+            "scheduled_at": check.scheduled_at.isoformat(),
+        },
+    )
+    return CreatedPost(post, publications, render_ids)
+
+
+def duplicate_post(
+    session: Session,
+    *,
+    actor: Actor,
+    post_id: int,
+    at: When,
+    store: MediaStore,
+    now: datetime | None = None,
+    precheck: Precheck | None = None,
+) -> CreatedPost:
+    """A new post with the same text, video and targets (options and overrides), at `at`."""
+    original = get_post_or_raise(session, workspace_id=actor.workspace.id, post_id=post_id)
+    if original.asset_id is None:
+        raise InvalidInput(N_("The video of this post was deleted, so it cannot be copied."))
+    rows = session.scalars(
+        select(Publication).where(Publication.post_id == original.id).order_by(Publication.id)
+    )
+    targets: list[TargetCreate] = []
+    for row in rows:
+        if any(t.account_id == row.account_id for t in targets):
+            continue
+        targets.append(
+            TargetCreate(account_id=row.account_id, options=row.options, overrides=row.overrides)
+        )
+    if not targets:
+        raise InvalidInput(N_("This post has no accounts to copy."))
+    data = PostCreate(
+        title=original.title,
+        caption=original.caption,
+        hashtags=list(original.hashtags),
+        asset_id=original.asset_id,
+        cover_asset_id=original.cover_asset_id,
+        targets=targets,
+        schedule=Schedule(at=at),
+    )
+    created = create_post(session, actor=actor, data=data, store=store, now=now, precheck=precheck)
+    record(
+        session,
+        action="post.duplicated",
+        actor=actor,
+        target=("post", created.post.id),
+        data={"from_post": original.id},
+    )
+    return created
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def get_post_or_raise(session: Session, *, workspace_id: int, post_id: int) -> Post:
+    post = session.scalar(select(Post).where(Post.id == post_id, Post.workspace_id == workspace_id))
+    if post is None:
+        raise NotFound(N_("No post with id {id} in this workspace."), id=post_id)
+    return post
+
+
+def list_posts(
+    session: Session, *, workspace_id: int, params: PageParams
+) -> tuple[list[Post], int]:
+    """The workspace's posts, newest first."""
+    statement = select(Post).where(Post.workspace_id == workspace_id).order_by(Post.id.desc())
+    return paginate(session, statement, params)
+
+
+def get_publication_or_raise(
+    session: Session, *, workspace_id: int, publication_id: int
+) -> Publication:
+    publication = session.scalar(
+        select(Publication).where(
+            Publication.id == publication_id, Publication.workspace_id == workspace_id
+        )
+    )
+    if publication is None:
+        raise NotFound(N_("No publication with id {id} in this workspace."), id=publication_id)
+    return publication
+
+
+def _filtered(workspace_id: int, filters: PublicationFilters) -> Select[tuple[Publication]]:
+    statement = select(Publication).where(Publication.workspace_id == workspace_id)
+    if filters.statuses:
+        statement = statement.where(Publication.status.in_(list(filters.statuses)))
+    if filters.account_id is not None:
+        statement = statement.where(Publication.account_id == filters.account_id)
+    if filters.post_id is not None:
+        statement = statement.where(Publication.post_id == filters.post_id)
+    if filters.start is not None:
+        statement = statement.where(Publication.scheduled_at >= filters.start)
+    if filters.end is not None:
+        statement = statement.where(Publication.scheduled_at < filters.end)
+    return statement
+
+
+def list_publications(
+    session: Session, *, workspace_id: int, params: PageParams, filters: PublicationFilters
+) -> tuple[list[Publication], int]:
+    """The queue: publications by scheduled time (earliest first), then id."""
+    statement = _filtered(workspace_id, filters).order_by(Publication.scheduled_at, Publication.id)
+    return paginate(session, statement, params)
+
+
+def publications_between(
+    session: Session,
+    *,
+    workspace_id: int,
+    start: datetime,
+    end: datetime,
+    statuses: Sequence[PublicationStatus] = (),
+    limit: int = CALENDAR_LIMIT,
+) -> list[Publication]:
+    """Every publication scheduled in [start, end) for a calendar (at most `limit`)."""
+    filters = PublicationFilters(statuses=tuple(statuses), start=start, end=end)
+    statement = (
+        _filtered(workspace_id, filters)
+        .order_by(Publication.scheduled_at, Publication.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def timeline(session: Session, *, publication_id: int) -> list[PublicationEvent]:
+    return list(
+        session.scalars(
+            select(PublicationEvent)
+            .where(PublicationEvent.publication_id == publication_id)
+            .order_by(PublicationEvent.id)
+        )
+    )
+
+
+def accounts_by_id(session: Session, account_ids: Iterable[int]) -> dict[int, Account]:
+    ids = set(account_ids)
+    if not ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))}
+
+
+def publication_read(
+    publication: Publication,
+    account: Account | None,
+    *,
+    events: Sequence[PublicationEvent] = (),
+    gettext: Gettext | None = None,
+) -> PublicationRead:
+    error = None
+    if publication.error:
+        error = render_message(publication.error, publication.error_params, gettext)
+    check_url = publication.error_params.get("check_url") if publication.error_params else None
+    return PublicationRead(
+        id=publication.id,
+        post_id=publication.post_id,
+        account_id=publication.account_id,
+        platform=account.platform if account else "",
+        account_handle=account.handle if account else "",
+        status=publication.status,
+        scheduled_at=publication.scheduled_at,
+        next_attempt_at=publication.next_attempt_at,
+        attempts=publication.attempts,
+        upload_started_at=publication.upload_started_at,
+        upload_progress=publication.upload_progress,
+        published_at=publication.published_at,
+        remote_id=publication.remote_id,
+        url=publication.url,
+        error=error,
+        error_code=publication.error_code,
+        review_url=str(check_url) if check_url else None,
+        verification=publication.verification or {},
+        rendition_id=publication.rendition_id,
+        options=publication.options or {},
+        overrides=publication.overrides or {},
+        created_at=publication.created_at,
+        updated_at=publication.updated_at,
+        timeline=[
+            EventRead(
+                status=event.status,
+                message=render_message(event.message, event.params, gettext),
+                created_at=event.created_at,
+            )
+            for event in events
+        ],
+    )
+
+
+def read_publications(
+    session: Session, publications: Sequence[Publication], gettext: Gettext | None = None
+) -> list[PublicationRead]:
+    accounts = accounts_by_id(session, (p.account_id for p in publications))
+    return [publication_read(p, accounts.get(p.account_id), gettext=gettext) for p in publications]
+
+
+def read_publication(
+    session: Session, publication: Publication, gettext: Gettext | None = None
+) -> PublicationRead:
+    """One publication with its timeline."""
+    return publication_read(
+        publication,
+        session.get(Account, publication.account_id),
+        events=timeline(session, publication_id=publication.id),
+        gettext=gettext,
+    )
+
+
+def read_posts(
+    session: Session, posts: Sequence[Post], gettext: Gettext | None = None
+) -> list[PostRead]:
+    """Posts with their publications (two queries, whatever the number of posts)."""
+    by_post: dict[int, list[Publication]] = {post.id: [] for post in posts}
+    if by_post:
+        rows = session.scalars(
+            select(Publication)
+            .where(Publication.post_id.in_(list(by_post)))
+            .order_by(Publication.id)
+        )
+        for row in rows:
+            by_post[row.post_id or 0].append(row)
+    accounts = accounts_by_id(session, (p.account_id for rows in by_post.values() for p in rows))
+    return [
+        PostRead(
+            id=post.id,
+            title=post.title,
+            caption=post.caption,
+            hashtags=list(post.hashtags),
+            asset_id=post.asset_id,
+            cover_asset_id=post.cover_asset_id,
+            created_at=post.created_at,
+            publications=[
+                publication_read(p, accounts.get(p.account_id), gettext=gettext)
+                for p in by_post[post.id]
+            ],
+        )
+        for post in posts
+    ]
+
+
+# --- changes people make --------------------------------------------------------------------------
+
+
+def _locked(publication: Publication, platform: str) -> PublicationLocked:
+    status = publication.status
+    if status in (S.uploading, S.processing):
+        return PublicationLocked(
+            N_("It is on its way to {platform} right now and cannot be stopped or moved: once "
+               "the upload has begun, only the platform can take it back. shortops checks that "
+               "it went live; delete it on the platform afterwards if it should not be there."),
+            platform=platform,
+        )  # fmt: skip
+    if status == S.published:
+        return PublicationLocked(
+            N_("It is already published. Delete it on {platform} if it should not be there."),
+            platform=platform,
+        )  # fmt: skip
+    return PublicationLocked(status=STATUS_LABELS[status].lower())
+
+
+def reschedule_publication(
+    session: Session,
+    *,
+    actor: Actor,
+    publication_id: int,
+    at: When,
+    now: datetime | None = None,
+) -> Publication:
+    """Move a scheduled publication to another time (send it to the queue after the commit)."""
+    now = now or utcnow()
+    workspace = actor.workspace
+    publication = get_publication_or_raise(
+        session, workspace_id=workspace.id, publication_id=publication_id
+    )
+    account = session.get(Account, publication.account_id)
+    platform = account.platform if account else ""
+    if publication.status != S.scheduled:
+        raise _locked(publication, platform)
+    scheduled_at = resolve_when(at, timezone=workspace.timezone, now=now)
+    issues = schedule_issues(scheduled_at, now=now, timezone=workspace.timezone)
+    if issues:
+        raise InvalidInput(issues[0].message, **issues[0].params)
+    before = publication.scheduled_at
+    moved = move(
+        session,
+        publication_id=publication.id,
+        from_statuses=(S.scheduled,),
+        to=S.scheduled,
+        values={"scheduled_at": scheduled_at, "next_attempt_at": None},
+        message=N_("Moved to {time} by {name}."),
+        params={"time": local_time(scheduled_at, workspace.timezone), "name": _name(actor)},
+        now=now,
+    )
+    if not moved:  # a worker claimed it a moment ago
+        session.refresh(publication)
+        raise _locked(publication, platform)
+    record(
+        session,
+        action="publication.rescheduled",
+        actor=actor,
+        target=("publication", publication.id),
+        data={
+            "from": before.isoformat() if before else None,
+            "to": scheduled_at.isoformat(),
+        },
+    )
+    session.refresh(publication)
+    return publication
+
+
+def cancel_publication(
+    session: Session, *, actor: Actor, publication_id: int, now: datetime | None = None
+) -> Publication:
+    """Cancel a publication that has not started (an upload in progress cannot be stopped)."""
+    now = now or utcnow()
+    publication = get_publication_or_raise(
+        session, workspace_id=actor.workspace.id, publication_id=publication_id
+    )
+    account = session.get(Account, publication.account_id)
+    platform = account.platform if account else ""
+    cancelled = move(
+        session,
+        publication_id=publication.id,
+        from_statuses=(S.draft, S.scheduled),
+        to=S.cancelled,
+        values={"next_attempt_at": None},
+        message=N_("Cancelled by {name}."),
+        params={"name": _name(actor)},
+        now=now,
+    )
+    session.refresh(publication)
+    if not cancelled:
+        raise _locked(publication, platform)
+    record(
+        session,
+        action="publication.cancelled",
+        actor=actor,
+        target=("publication", publication.id),
+        data={"post_id": publication.post_id, "account_id": publication.account_id},
+    )
+    return publication
+
+
+def _name(actor: Actor) -> str:
+    return actor.user.name or actor.user.email
+
+
+# --- the engine's state changes -------------------------------------------------------------------
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+def add_event(
+    session: Session,
+    *,
+    publication_id: int,
+    status: str,
+    message: str,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Append a step to the publication's timeline."""
+    session.add(
+        PublicationEvent(
+            publication_id=publication_id, status=str(status), message=message, params=params or {}
+        )
+    )
+
+
+def move(
+    session: Session,
+    *,
+    publication_id: int,
+    from_statuses: Sequence[PublicationStatus],
+    to: PublicationStatus,
+    message: str,
+    params: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
+    where: Sequence[Any] = (),
+    now: datetime | None = None,
+) -> bool:
+    """One conditional move (with a timeline entry); False when the row was not in
+    `from_statuses` (or failed `where`): someone else moved it first."""
+    statement = (
+        update(Publication)
+        .where(
+            Publication.id == publication_id,
+            Publication.status.in_(list(from_statuses)),
+            *where,
+        )
+        .values(status=to, updated_at=now or utcnow(), **(values or {}))
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(session.execute(statement)) != 1:
+        return False
+    add_event(session, publication_id=publication_id, status=to, message=message, params=params)
+    return True
+
+
+def due_clause(now: datetime) -> Any:
+    """A scheduled publication is due when its time has come and no retry waits for later."""
+    return and_(
+        Publication.scheduled_at <= now,
+        or_(Publication.next_attempt_at.is_(None), Publication.next_attempt_at <= now),
+    )
+
+
+def is_due(publication: Publication, now: datetime) -> bool:
+    if publication.scheduled_at is None or publication.scheduled_at > now:
+        return False
+    return publication.next_attempt_at is None or publication.next_attempt_at <= now
+
+
+def claim_for_upload(session: Session, *, publication_id: int, now: datetime) -> bool:
+    """scheduled → uploading for the one worker whose UPDATE matches; commit before uploading."""
+    return move(
+        session,
+        publication_id=publication_id,
+        from_statuses=(S.scheduled,),
+        to=S.uploading,
+        values={
+            "upload_started_at": now,
+            "heartbeat_at": now,
+            "upload_progress": 0.0,
+            "next_attempt_at": None,
+        },
+        where=(due_clause(now),),
+        message=N_("Upload started."),
+        now=now,
+    )
+
+
+def record_ticket(
+    session: Session, *, publication_id: int, ticket: dict[str, Any], now: datetime
+) -> bool:
+    """Keep the platform's reference the moment it exists (even when the reconciler has already
+    given the upload up: the reference is what lets the platform be asked)."""
+    result = session.execute(
+        update(Publication)
+        .where(
+            Publication.id == publication_id,
+            Publication.status.in_([S.uploading, S.processing, S.needs_review]),
+        )
+        .values(ticket=ticket, heartbeat_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def beat(
+    session: Session, *, publication_id: int, now: datetime, progress: float | None = None
+) -> bool:
+    """The uploading worker is alive (and how far it got); False when the row moved on."""
+    values: dict[str, Any] = {"heartbeat_at": now}
+    if progress is not None:
+        values["upload_progress"] = min(max(progress, 0.0), 1.0)
+    result = session.execute(
+        update(Publication)
+        .where(Publication.id == publication_id, Publication.status == S.uploading)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def claim_check(session: Session, *, publication_id: int, now: datetime, hold: timedelta) -> bool:
+    """Take the next status check of a processing publication (holding it for `hold`), so two
+    messages for the same check do not start two chains of checks."""
+    result = session.execute(
+        update(Publication)
+        .where(
+            Publication.id == publication_id,
+            Publication.status == S.processing,
+            or_(Publication.next_attempt_at.is_(None), Publication.next_attempt_at <= now),
+        )
+        .values(next_attempt_at=now + hold)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def claim_kit_deadline(session: Session, *, publication_id: int, now: datetime) -> bool:
+    """Take a manual kit's deadline (it escalates once): the one caller whose UPDATE matches."""
+    result = session.execute(
+        update(Publication)
+        .where(
+            Publication.id == publication_id,
+            Publication.status == S.processing,
+            Publication.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def set_next_attempt(
+    session: Session, *, publication_id: int, status: PublicationStatus, at: datetime | None
+) -> bool:
+    result = session.execute(
+        update(Publication)
+        .where(Publication.id == publication_id, Publication.status == status)
+        .values(next_attempt_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def due_for_dispatch(session: Session, *, now: datetime, limit: int = 5000) -> list[int]:
+    """Scheduled publications whose time (and retry time) has come."""
+    return list(
+        session.scalars(
+            select(Publication.id)
+            .where(Publication.status == S.scheduled, due_clause(now))
+            .order_by(Publication.scheduled_at, Publication.id)
+            .limit(limit)
+        )
+    )
+
+
+def due_for_check(session: Session, *, now: datetime, limit: int = 5000) -> list[int]:
+    """Processing publications whose next look (status check, kit deadline) has come."""
+    return list(
+        session.scalars(
+            select(Publication.id)
+            .where(
+                Publication.status == S.processing,
+                Publication.next_attempt_at.is_not(None),
+                Publication.next_attempt_at <= now,
+            )
+            .order_by(Publication.next_attempt_at, Publication.id)
+            .limit(limit)
+        )
+    )
+
+
+def abandoned_uploads(
+    session: Session, *, heartbeat_before: datetime, limit: int = 1000
+) -> list[Publication]:
+    """Uploading publications whose worker has not signalled since `heartbeat_before`."""
+    return list(
+        session.scalars(
+            select(Publication)
+            .where(Publication.status == S.uploading, silent_clause(heartbeat_before))
+            .order_by(Publication.id)
+            .limit(limit)
+        )
+    )
+
+
+def silent_clause(moment: datetime) -> Any:
+    """No sign of life from the uploading worker since `moment`."""
+    return or_(Publication.heartbeat_at.is_(None), Publication.heartbeat_at < moment)

@@ -1,0 +1,109 @@
+"""Manual publishing: the kit at due time, completion with the live URL, overdue escalation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shortops.accounts.credentials import store_tokens
+from shortops.errors import InvalidInput
+from shortops.models import Account, Publication
+from shortops.models import PublicationStatus as S
+from shortops.providers.types import Tokens
+from shortops.publishing import service
+from shortops.publishing.errors import PublicationLocked
+from shortops.publishing.flows import complete_manual
+from tests.publishing.conftest import World
+
+
+@pytest.fixture
+def manual(world: World) -> Account:
+    account = Account(
+        workspace_id=world.workspace.id,
+        platform="manual",
+        remote_id="xiaohongshu/shop",
+        handle="shop",
+        platform_label="Xiaohongshu",
+    )
+    store_tokens(account, Tokens(access_token="manual"))
+    world.session.add(account)
+    world.session.commit()
+    return account
+
+
+def _kit(world: World, manual: Account) -> Publication:
+    (publication,) = world.schedule(manual)
+    outcome = world.engine().dispatch(publication.id)
+    assert outcome.result == "kit_due"
+    return publication
+
+
+def test_at_due_time_the_operator_gets_the_kit(world: World, manual: Account) -> None:
+    publication = _kit(world, manual)
+    row = world.reload(publication)
+    assert row.status == S.processing
+    assert row.ticket is not None and row.ticket["reference"] == f"kit-{row.idempotency_key}"
+    assert row.next_attempt_at == row.scheduled_at + timedelta(minutes=120)
+    (notice,) = world.notifications()
+    assert notice.kind == "manual_kit_due"
+    assert notice.link == f"/publish/publications/{publication.id}"
+    assert service.render_message(notice.message, notice.params) == (
+        "Time to post on Xiaohongshu (@shop): the publish kit is ready."
+    )
+    # Nothing polls a person: a check before the deadline does nothing.
+    assert world.engine().check(publication.id).result == "skipped"
+
+
+def test_pasting_the_live_url_completes_it(world: World, manual: Account) -> None:
+    publication = _kit(world, manual)
+    row = world.reload(publication)
+    with pytest.raises(InvalidInput, match="starting with http"):
+        complete_manual(world.session, publication=row, url="xhslink/abc", actor=world.actor)
+    with pytest.raises(InvalidInput):
+        complete_manual(
+            world.session, publication=row, url="ftp://example.com/x", actor=world.actor
+        )
+    url = "https://www.xiaohongshu.com/explore/65a1b2c3"
+    complete_manual(world.session, publication=row, url=f"  {url} ", actor=world.actor)
+    world.session.commit()
+    row = world.reload(publication)
+    assert row.status == S.published and row.url == url
+    assert row.verification["source"] == "operator" and row.verification["by"] == "Olive"
+    assert world.events(publication)[-1] == f"Marked published by Olive: {url}"
+    with pytest.raises(PublicationLocked):
+        complete_manual(world.session, publication=row, url=url, actor=world.actor)
+
+
+def test_only_manual_publications_are_completed_by_hand(world: World) -> None:
+    (publication,) = world.schedule()
+    with pytest.raises(InvalidInput, match="confirmed with the platform"):
+        complete_manual(
+            world.session, publication=publication, url="https://x.example/1", actor=world.actor
+        )
+
+
+def test_an_overdue_kit_escalates_once(world: World, manual: Account) -> None:
+    settings = world.settings.model_copy(update={"manual_kit_overdue_minutes": 30})
+    (publication,) = world.schedule(manual)
+    engine = world.engine(settings)
+    outcome = engine.dispatch(publication.id)
+    assert outcome.followup is not None
+    assert outcome.followup.eta == world.clock.now + timedelta(minutes=30)
+    world.clock.advance(29 * 60)
+    assert engine.check(publication.id).result == "skipped"
+    world.clock.advance(2 * 60)
+    assert engine.reconcile(grace=timedelta(0)).check == [publication.id]
+    assert engine.check(publication.id).result == "kit_overdue"
+    assert engine.check(publication.id).result == "skipped"
+    assert engine.reconcile(grace=timedelta(0)).check == []
+    overdue = world.notifications("manual_kit_overdue")
+    assert len(overdue) == 1
+    assert service.render_message(overdue[0].message, overdue[0].params) == (
+        "The publish kit for Xiaohongshu (@shop) is overdue: it was due 31 minutes ago."
+    )
+    # Still open: the operator can complete it late.
+    row = world.reload(publication)
+    complete_manual(world.session, publication=row, url="https://x.example/1", actor=world.actor)
+    world.session.commit()
+    assert world.reload(publication).status == S.published
