@@ -24,13 +24,18 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """A new engine for `url`, with SQLite tuned for concurrent web + worker use."""
+def make_engine(url: str, *, threads: int = 1) -> Engine:
+    """A new engine for `url`, with SQLite tuned for concurrent web + worker use.
+
+    A server database keeps a connection per thread that may use it at once (`threads`, plus
+    room for the web app and the heartbeat): with fewer, busy workers open and close a
+    connection for every task.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=max(5, threads + 3), max_overflow=10)
 
 
 def get_engine(settings: Settings) -> Engine:
@@ -39,7 +44,7 @@ def get_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite:///"):
         settings.ensure_home()
     if url not in _ENGINES:
-        _ENGINES[url] = make_engine(url)
+        _ENGINES[url] = make_engine(url, threads=settings.worker_threads)
     return _ENGINES[url]
 
 
