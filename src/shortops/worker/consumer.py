@@ -14,6 +14,9 @@ from shortops.worker.queue import Queue, build_huey, get_queue, set_queue
 log = logging.getLogger("shortops.worker")
 
 
+IDLE_POLL_CEILING_S = 1.0
+
+
 def build_consumer(settings: Settings) -> Consumer:
     """A consumer of the queue built from `settings` (which becomes the process-wide queue)."""
     queue = Queue(build_huey(settings))
@@ -23,6 +26,9 @@ def build_consumer(settings: Settings) -> Consumer:
         worker_type="thread",
         periodic=True,
         check_worker_health=True,
+        # An idle thread polls the SQLite queue with growing pauses; Huey's default ceiling
+        # (10 s) would let a publication due now wait that long. A poll is one cheap query.
+        max_delay=IDLE_POLL_CEILING_S,
     )
 
 
