@@ -7,21 +7,33 @@ The tables below must list every route the app has: a new route without an entry
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from itertools import count
+from pathlib import Path
 from typing import Any
 
+import imageio_ffmpeg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shortops.accounts import flows as account_flows
+from shortops.accounts import service as account_service
+from shortops.accounts.credentials import load_tokens
+from shortops.accounts.schemas import PlatformAppWrite
 from shortops.app import route_table
 from shortops.config import get_settings
 from shortops.kit.clock import utcnow
+from shortops.media.profiles import BUILTIN_PROFILES
 from shortops.media.store import MediaStore
 from shortops.models import (
+    Account,
+    AccountStatus,
     ApiToken,
     AssetKind,
     AuditEvent,
@@ -29,14 +41,23 @@ from shortops.models import (
     EditTemplate,
     MediaAsset,
     Membership,
+    NotificationKind,
+    Post,
+    Publication,
+    PublicationStatus,
     Rendition,
     RenditionStatus,
     Role,
     UploadSession,
     Workspace,
 )
+from shortops.notifications import service as notification_service
+from shortops.notifications.schemas import NotificationSettingsWrite
+from shortops.providers.sandbox import SandboxProvider
+from shortops.providers.types import MediaFile, PublishRequest
 from shortops.workspaces.permissions import Permission, role_allows, scope_for, scopes_allowed_for
 from tests import factories
+from tests.accounts import oauth_fake
 
 PUBLIC = "public"
 MEMBER = "member"  # any signed-in member, whatever the role
@@ -56,6 +77,58 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/workspaces/{workspace_id}/tokens/{token_id}"): Permission.manage_own_tokens,
     ("GET", "/api/v1/workspaces/{workspace_id}/audit"): Permission.view_audit,
     ("GET", "/api/v1/workspaces/{workspace_id}/accounts"): Permission.read,
+    # accounts, platform apps, notifications
+    ("GET", "/api/v1/workspaces/{workspace_id}/accounts/{account_id}"): Permission.read,
+    ("POST", "/api/v1/workspaces/{workspace_id}/accounts/connect/{platform}"): Permission.write,
+    ("POST", "/api/v1/workspaces/{workspace_id}/accounts/sandbox"): Permission.write,
+    ("POST", "/api/v1/workspaces/{workspace_id}/accounts/manual"): Permission.write,
+    ("DELETE", "/api/v1/workspaces/{workspace_id}/accounts/{account_id}"): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/platform-apps"): Permission.manage_workspace,
+    (
+        "GET",
+        "/api/v1/workspaces/{workspace_id}/platform-apps/{platform}",
+    ): Permission.manage_workspace,
+    (
+        "PUT",
+        "/api/v1/workspaces/{workspace_id}/platform-apps/{platform}",
+    ): Permission.manage_workspace,
+    (
+        "DELETE",
+        "/api/v1/workspaces/{workspace_id}/platform-apps/{platform}",
+    ): Permission.manage_workspace,
+    ("GET", "/api/v1/workspaces/{workspace_id}/notifications"): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/notifications/unread-count"): Permission.read,
+    ("POST", "/api/v1/workspaces/{workspace_id}/notifications/read-all"): Permission.read,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/notifications/{notification_id}/read",
+    ): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/notification-settings"): Permission.manage_workspace,
+    ("PUT", "/api/v1/workspaces/{workspace_id}/notification-settings"): Permission.manage_workspace,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/notification-settings/test",
+    ): Permission.manage_workspace,
+    # publishing
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts"): Permission.write,
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/validate"): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/posts"): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/posts/{post_id}"): Permission.read,
+    ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/duplicate"): Permission.write,
+    ("GET", "/api/v1/workspaces/{workspace_id}/publications"): Permission.read,
+    ("GET", "/api/v1/workspaces/{workspace_id}/publications/{publication_id}"): Permission.read,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/cancel",
+    ): Permission.write,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/reschedule",
+    ): Permission.write,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/complete",
+    ): Permission.write,
     # media library
     ("GET", "/api/v1/workspaces/{workspace_id}/assets"): Permission.read,
     ("GET", "/api/v1/workspaces/{workspace_id}/assets/{asset_id}"): Permission.read,
@@ -104,6 +177,25 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/plan"): Permission.read,
     ("GET", "/produce"): Permission.read,
     ("GET", "/publish"): Permission.read,
+    # accounts, platform sign-in, sandbox posts, notifications
+    ("GET", "/accounts"): Permission.read,
+    ("POST", "/accounts/sandbox"): Permission.write,
+    ("POST", "/accounts/manual"): Permission.write,
+    ("POST", "/accounts/connect/{platform}"): Permission.write,
+    ("GET", "/accounts/callback/{platform}"): Permission.write,
+    ("POST", "/accounts/{account_id}/disconnect"): Permission.write,
+    ("GET", "/settings/platforms"): Permission.manage_workspace,
+    ("POST", "/settings/platforms/{platform}"): Permission.manage_workspace,
+    ("POST", "/settings/platforms/{platform}/delete"): Permission.manage_workspace,
+    ("GET", "/sandbox/posts/{remote_id}"): Permission.read,
+    ("GET", "/sandbox/posts/{remote_id}/video"): Permission.read,
+    ("GET", "/notifications"): Permission.read,
+    ("GET", "/notifications/bell"): Permission.read,
+    ("POST", "/notifications/read-all"): Permission.read,
+    ("POST", "/notifications/{notification_id}/read"): Permission.read,
+    ("GET", "/settings/notifications"): Permission.manage_workspace,
+    ("POST", "/settings/notifications"): Permission.manage_workspace,
+    ("POST", "/settings/notifications/test"): Permission.manage_workspace,
     ("GET", "/engage"): Permission.read,
     ("GET", "/measure"): Permission.read,
     ("GET", "/earn"): Permission.read,
@@ -122,6 +214,8 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/produce/assets/{asset_id}"): Permission.read,
     ("GET", "/produce/assets/{asset_id}/renditions"): Permission.read,
     ("GET", "/produce/assets/{asset_id}/poster"): Permission.read,
+    ("GET", "/produce/assets/{asset_id}/preview"): Permission.read,
+    ("POST", "/produce/assets/{asset_id}/preview-frame"): Permission.write,
     ("GET", "/produce/assets/{asset_id}/file"): Permission.read,
     ("POST", "/produce/assets/{asset_id}/renditions"): Permission.write,
     ("POST", "/produce/assets/{asset_id}/delete"): Permission.write,
@@ -131,6 +225,11 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/produce/uploads"): Permission.write,
     ("GET", "/produce/uploads/{upload_id}"): Permission.write,
     ("PUT", "/produce/uploads/{upload_id}"): Permission.write,
+    ("GET", "/produce/profiles"): Permission.read,
+    ("POST", "/produce/profiles"): Permission.write,
+    ("POST", "/produce/profiles/{slug}/delete"): Permission.write,
+    ("POST", "/produce/templates/{template_id}/rename"): Permission.write,
+    ("POST", "/produce/templates/{template_id}/delete"): Permission.write,
 }
 
 # Placeholder values for routes called without a valid id (visitors are refused before lookup).
@@ -141,6 +240,12 @@ ANY_MEDIA_IDS = {
     "upload_id": "up_x",
     "slug": "x",
     "name": "portrait",
+    "account_id": 1,
+    "platform": oauth_fake.SLUG,
+    "notification_id": 1,
+    "remote_id": "sbx0000000000000000",
+    "post_id": 1,
+    "publication_id": 1,
 }
 
 
@@ -155,10 +260,11 @@ class World:
     outsider: Any
     a_secrets: list[str]
     media: MediaWorld | None = None
+    accounts: AccountsWorld | None = None
 
 
 @pytest.fixture
-def world(session: Session) -> World:
+def world(session: Session, monkeypatch: pytest.MonkeyPatch) -> World:
     owner = factories.create_user(session, email="owner@a.example", name="Owner A")
     a = factories.create_workspace(session, owner=owner, name="Alpha Secret Brand")
     members = {Role.owner: owner}
@@ -175,6 +281,7 @@ def world(session: Session) -> World:
         a, b, members, target, outsider, ["Alpha Secret Brand", "@a.example", "alpha_handle"]
     )
     found.media = _media_world(session, a, owner)
+    found.accounts = _accounts_world(session, a, owner, monkeypatch)
     found.a_secrets.append(found.media.asset.filename)
     return found
 
@@ -204,6 +311,8 @@ def _api_call(
     if "{token_id}" in path:
         ids["token_id"] = _revocable_token_id(session, world, actor_user, workspace_id)
     ids.update(_media_ids(session, world, method, path))
+    ids.update(_account_ids(session, world, method, path))
+    ids.update(_publishing_ids(session, world, path))
     url = path.format(**ids)
     if (method, path) == ("PUT", "/api/v1/workspaces/{workspace_id}/uploads/{upload_id}"):
         return client.put(
@@ -232,6 +341,28 @@ def _api_call(
         },
         ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): {"role": "analyst"},
         ("POST", "/api/v1/workspaces/{workspace_id}/tokens"): {"name": "t", "scopes": ["read"]},
+        ("POST", "/api/v1/workspaces/{workspace_id}/accounts/manual"): {
+            "platform_label": "Weibo",
+            "handle": f"weibo-{n}",
+        },
+        ("PUT", "/api/v1/workspaces/{workspace_id}/platform-apps/{platform}"): {
+            "client_id": "cid",
+            "client_secret": "client-secret-value",
+        },
+        ("PUT", "/api/v1/workspaces/{workspace_id}/notification-settings"): {
+            "webhook_url": UNREACHABLE_HOOK,
+        },
+        ("POST", "/api/v1/workspaces/{workspace_id}/posts"): _post_body(world),
+        ("POST", "/api/v1/workspaces/{workspace_id}/posts/validate"): _post_body(world),
+        ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/duplicate"): {"at": "now"},
+        (
+            "POST",
+            "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/reschedule",
+        ): {"at": "2099-01-01T00:00:00Z"},
+        (
+            "POST",
+            "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/complete",
+        ): {"url": "https://weibo.com/alpha/1"},
     }
     headers = {"Authorization": f"Bearer {secret}"}
     return client.request(method, url, json=bodies.get((method, path)), headers=headers)
@@ -398,6 +529,7 @@ def _web_call(
         user_id=world.target.id,
         token_id=token.id if token else 0,
         **_media_ids(session, world, method, path),
+        **_account_ids(session, world, method, path),
     )
     if method == "GET":
         return client.get(url, follow_redirects=False)
@@ -423,6 +555,12 @@ def _web_call(
         "/settings/members/{user_id}/role": {"role": "analyst"},
         "/settings/tokens": {"name": "web", "scopes": "read"},
         "/produce/assets/{asset_id}/renditions": {"profiles": "tiktok"},
+        "/accounts/manual": {"platform_label": "Weibo", "handle": "weibo-web"},
+        "/settings/platforms/{platform}": {"client_id": "cid", "client_secret": "secret-value"},
+        "/settings/notifications": {"webhook_url": UNREACHABLE_HOOK, "kinds": "needs_reauth"},
+        "/produce/assets/{asset_id}/preview-frame": {"preview_profile": "tiktok"},
+        "/produce/profiles": {"slug": f"web-{next(_calls)}", "name": "Web"},
+        "/produce/templates/{template_id}/rename": {"name": "Alpha style"},
     }
     data = {**forms.get(path, {}), "csrf_token": factories.csrf(client, "/login")}
     return client.post(url, data=data, follow_redirects=False)
@@ -540,17 +678,19 @@ def _store() -> MediaStore:
     return MediaStore.from_settings(get_settings())
 
 
-def _asset(session: Session, workspace: Workspace, name: str) -> MediaAsset:
+def _asset(
+    session: Session, workspace: Workspace, name: str, content: bytes | None = None
+) -> MediaAsset:
     """An asset row with a file in the store (the matrix checks access, not media)."""
     store = _store()
-    content = f"{name}-{next(_calls)}".encode()
+    content = content or f"{name}-{next(_calls)}".encode()
     sha = hashlib.sha256(content).hexdigest()
     path = store.asset_path(sha, ".mp4")
     store.path(path).parent.mkdir(parents=True, exist_ok=True)
     store.path(path).write_bytes(content)
-    poster = store.path(store.poster_path(sha))
-    poster.parent.mkdir(parents=True, exist_ok=True)
-    poster.write_bytes(b"jpeg")
+    for preview, data in ((store.poster_path(sha), b"jpeg"), (store.preview_path(sha), b"mp4")):
+        store.path(preview).parent.mkdir(parents=True, exist_ok=True)
+        store.path(preview).write_bytes(data)
     asset = MediaAsset(
         workspace_id=workspace.id,
         sha256=sha,
@@ -594,11 +734,35 @@ def _rendition(
     return rendition
 
 
+def _profile(slug: str) -> dict[str, Any]:
+    """A complete custom profile, as the service stores one (pages list every profile)."""
+    tiktok = BUILTIN_PROFILES["tiktok"].model_dump(mode="json")
+    return {**tiktok, "slug": slug, "name": slug, "builtin": False}
+
+
+@lru_cache(maxsize=1)
+def _real_video() -> bytes:
+    """Three seconds of 480×854 video (TikTok's shortest), made once per test run."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "real.mp4"
+        subprocess.run(
+            [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi",
+             "-i", "testsrc2=size=480x854:rate=30:duration=3",
+             "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        return out.read_bytes()
+
+
 def _media_world(session: Session, workspace: Workspace, owner: Any) -> MediaWorld:
     asset = _asset(session, workspace, "alpha-secret-master.mp4")
     rendition = _rendition(session, asset, RenditionStatus.ready)
     template = EditTemplate(workspace_id=workspace.id, name="Alpha style", spec={})
     session.add(template)
+    session.add(
+        CustomProfile(workspace_id=workspace.id, slug="alpha-own", profile=_profile("alpha-own"))
+    )
     session.commit()
     return MediaWorld(asset, rendition, template)
 
@@ -637,16 +801,19 @@ def _media_ids(session: Session, world: World, method: str, path: str) -> dict[s
     }
     if "{asset_id}" in path and (method == "DELETE" or path.endswith("/delete")):
         ids["asset_id"] = _asset(session, world.a, "disposable.mp4").id
+    if path.endswith("/preview-frame"):
+        # The only route that reads the picture: it needs a real video.
+        ids["asset_id"] = _asset(session, world.a, "real.mp4", _real_video()).id
     if path.endswith("/cancel"):
         ids["rendition_id"] = _rendition(session, media.asset).id
-    if "{template_id}" in path and method == "DELETE":
+    if "{template_id}" in path and (method == "DELETE" or path.endswith("/delete")):
         template = EditTemplate(workspace_id=world.a.id, name=f"Disposable {next(_calls)}")
         session.add(template)
         session.commit()
         ids["template_id"] = template.id
     if "{slug}" in path:
         slug = f"disposable-{next(_calls)}"
-        session.add(CustomProfile(workspace_id=world.a.id, slug=slug, profile={"slug": slug}))
+        session.add(CustomProfile(workspace_id=world.a.id, slug=slug, profile=_profile(slug)))
         session.commit()
         ids["slug"] = slug
     if "{upload_id}" in path:
@@ -703,6 +870,7 @@ def test_web_outsider_cannot_reach_another_workspaces_media(
         f"/produce/assets/{media.asset.id}",
         f"/produce/assets/{media.asset.id}/renditions",
         f"/produce/assets/{media.asset.id}/poster",
+        f"/produce/assets/{media.asset.id}/preview",
         f"/produce/assets/{media.asset.id}/file",
         f"/produce/renditions/{media.rendition.id}/file",
         f"/produce/renditions/{media.rendition.id}/covers/portrait",
@@ -714,6 +882,10 @@ def test_web_outsider_cannot_reach_another_workspaces_media(
         (f"/produce/assets/{media.asset.id}/delete", {}),
         (f"/produce/assets/{media.asset.id}/renditions", {"profiles": "tiktok"}),
         (f"/produce/renditions/{media.rendition.id}/cancel", {}),
+        (f"/produce/assets/{media.asset.id}/preview-frame", {}),
+        (f"/produce/templates/{media.template.id}/rename", {"name": "Taken over"}),
+        (f"/produce/templates/{media.template.id}/delete", {}),
+        ("/produce/profiles/alpha-own/delete", {}),
     ]:
         response = client.post(url, data={**data, "csrf_token": csrf}, follow_redirects=False)
         assert response.status_code == 404, (url, response.text)
@@ -721,3 +893,235 @@ def test_web_outsider_cannot_reach_another_workspaces_media(
     session.expire_all()
     assert session.get(MediaAsset, media.asset.id) is not None
     assert session.scalar(select(func.count()).select_from(Rendition)) == 1
+    template = session.get(EditTemplate, media.template.id)
+    assert template is not None and template.name == "Alpha style"
+    assert session.scalar(select(CustomProfile.id).where(CustomProfile.slug == "alpha-own"))
+
+
+# --- accounts and notifications -----------------------------------------------------------------
+
+# Nothing listens on the discard port: a webhook sent there fails at once, on loopback.
+UNREACHABLE_HOOK = "http://127.0.0.1:9/hook"
+
+
+@dataclass
+class AccountsWorld:
+    """Workspace A's accounts side: an OAuth app, a sandbox account with a live post, a
+    notification and delivery settings."""
+
+    sandbox_account: Any
+    sandbox_post: str
+    notification_id: int
+
+
+def _accounts_world(
+    session: Session, workspace: Workspace, owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> AccountsWorld:
+    oauth_fake.register(monkeypatch)
+    actor = factories.actor_for(session, user=owner, workspace=workspace)
+    _platform_app(session, actor)
+    account = account_flows.connect_sandbox(session, actor=actor, handle="alpha_sandbox")
+    session.commit()
+    video = get_settings().resolved_media_dir / "renditions" / "alpha-sandbox.mp4"
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"alpha sandbox video")
+    media = MediaFile(path=video, size_bytes=19, duration_s=5, width=1080, height=1920)
+    ticket = SandboxProvider().start_publish(
+        load_tokens(account),
+        PublishRequest(media=media, title="Alpha launch", idempotency_key="alpha-1"),
+        record=lambda ticket: None,
+    )
+    notification_service.save_notification_settings(
+        session,
+        actor=actor,
+        data=NotificationSettingsWrite(webhook_url=UNREACHABLE_HOOK),
+    )
+    note = _notification(session, workspace)
+    session.commit()
+    return AccountsWorld(account, ticket.reference, note)
+
+
+def _platform_app(session: Session, actor: Any) -> None:
+    if account_service.get_platform_app(
+        session, workspace_id=actor.workspace.id, platform=oauth_fake.SLUG
+    ):
+        return
+    account_service.save_platform_app(
+        session,
+        actor=actor,
+        platform=oauth_fake.SLUG,
+        data=PlatformAppWrite(
+            client_id="alpha-client",
+            client_secret="alpha-client-secret",
+            endpoints={"auth": "http://127.0.0.1:9", "api": "http://127.0.0.1:9"},
+        ),
+    )
+    session.commit()
+
+
+def _notification(session: Session, workspace: Workspace) -> int:
+    note = notification_service.notify(
+        session,
+        workspace_id=workspace.id,
+        kind=NotificationKind.publish_failed,
+        message="Alpha post failed.",
+    )
+    session.commit()
+    return note.id
+
+
+def _account_ids(session: Session, world: World, method: str, path: str) -> dict[str, Any]:
+    """Ids for the accounts placeholders of `path`: destructive calls get a fresh object each."""
+    accounts = world.accounts
+    assert accounts is not None
+    owner = world.members[Role.owner]
+    actor = factories.actor_for(session, user=owner, workspace=world.a)
+    ids: dict[str, Any] = {
+        "account_id": accounts.sandbox_account.id,
+        "platform": oauth_fake.SLUG,
+        "notification_id": accounts.notification_id,
+        "remote_id": accounts.sandbox_post,
+    }
+    if "{account_id}" in path and (method == "DELETE" or path.endswith("/disconnect")):
+        disposable = account_flows.connect_sandbox(session, actor=actor)
+        session.commit()
+        ids["account_id"] = disposable.id
+    if "{platform}" in path:
+        _platform_app(session, actor)
+    if "{notification_id}" in path:
+        ids["notification_id"] = _notification(session, world.a)
+    return ids
+
+
+def test_outsider_cannot_use_another_workspaces_accounts_or_notifications(
+    app: Any, client: TestClient, session: Session, world: World
+) -> None:
+    accounts = world.accounts
+    assert accounts is not None
+    _t, secret = factories.create_token(session, user=world.outsider, workspace=world.b)
+    headers = {"Authorization": f"Bearer {secret}"}
+    b = f"/api/v1/workspaces/{world.b.id}"
+    for method, url in [
+        ("GET", f"{b}/accounts/{accounts.sandbox_account.id}"),
+        ("DELETE", f"{b}/accounts/{accounts.sandbox_account.id}"),
+        ("POST", f"{b}/notifications/{accounts.notification_id}/read"),
+    ]:
+        response = client.request(method, url, headers=headers)
+        assert response.status_code == 404, (method, url, response.text)
+        _assert_no_leak(response.text, world)
+    connect = client.post(
+        f"{b}/accounts/connect/{oauth_fake.SLUG}",
+        headers=headers,
+        json={"account_id": accounts.sandbox_account.id},
+    )
+    assert connect.status_code == 404
+    for listing in ("accounts", "notifications", "platform-apps"):
+        response = client.get(f"{b}/{listing}", headers=headers)
+        assert response.status_code == 200
+        _assert_no_leak(response.text, world)
+        assert "alpha-client" not in response.text and "alpha_sandbox" not in response.text
+        assert "Alpha post failed" not in response.text
+
+    web = _signed_in(app, world.outsider)
+    csrf = factories.csrf(web)
+    for url in [
+        f"/sandbox/posts/{accounts.sandbox_post}",
+        f"/sandbox/posts/{accounts.sandbox_post}/video",
+    ]:
+        response = web.get(url)
+        assert response.status_code == 404, url
+        _assert_no_leak(response.text, world)
+    for url in [
+        f"/accounts/{accounts.sandbox_account.id}/disconnect",
+        f"/notifications/{accounts.notification_id}/read",
+    ]:
+        response = web.post(url, data={"csrf_token": csrf}, follow_redirects=False)
+        assert response.status_code == 404, (url, response.text)
+    for url in ("/accounts", "/notifications", "/notifications/bell", "/settings/platforms"):
+        response = web.get(url)
+        assert response.status_code == 200, url
+        assert "alpha_sandbox" not in response.text and "Alpha post failed" not in response.text
+        assert "alpha-client" not in response.text
+    session.expire_all()
+    account = session.get(Account, accounts.sandbox_account.id)
+    assert account is not None and account.status == AccountStatus.connected
+
+
+# --- publishing ---------------------------------------------------------------------------------
+
+
+def _post_body(world: World) -> dict[str, Any]:
+    """A post that passes every check: the library's video on A's sandbox account, now."""
+    assert world.media is not None and world.accounts is not None
+    return {
+        "title": "Alpha launch",
+        "asset_id": world.media.asset.id,
+        "targets": [{"account_id": world.accounts.sandbox_account.id}],
+        "schedule": {"at": "now"},
+    }
+
+
+def _publishing_ids(session: Session, world: World, path: str) -> dict[str, Any]:
+    """A fresh scheduled publication (a manual one for /complete) for every call that names one:
+    cancelling or completing leaves the previous one unusable."""
+    if "{post_id}" not in path and "{publication_id}" not in path:
+        return {}
+    assert world.media is not None and world.accounts is not None
+    account = world.accounts.sandbox_account
+    if path.endswith("/complete"):
+        account = Account(
+            workspace_id=world.a.id,
+            platform="manual",
+            remote_id=f"weibo/alpha-{next(_calls)}",
+            handle="alpha_weibo",
+            platform_label="Weibo",
+        )
+        session.add(account)
+        session.flush()
+    post = Post(workspace_id=world.a.id, title="Alpha launch", asset_id=world.media.asset.id)
+    session.add(post)
+    session.flush()
+    publication = Publication(
+        workspace_id=world.a.id,
+        post_id=post.id,
+        account_id=account.id,
+        scheduled_at=utcnow() + timedelta(days=1),
+        status=PublicationStatus.scheduled,
+        idempotency_key=f"alpha-{next(_calls)}",
+    )
+    session.add(publication)
+    session.commit()
+    return {"post_id": post.id, "publication_id": publication.id}
+
+
+def test_api_outsider_cannot_use_another_workspaces_posts(
+    client: TestClient, session: Session, world: World
+) -> None:
+    """A token of workspace B naming A's posts and publications in B's URLs: 404, no change."""
+    ids = _publishing_ids(session, world, "/publications/{publication_id}/cancel")
+    _t, secret = factories.create_token(session, user=world.outsider, workspace=world.b)
+    headers = {"Authorization": f"Bearer {secret}"}
+    b = f"/api/v1/workspaces/{world.b.id}"
+    post, publication = ids["post_id"], ids["publication_id"]
+    for method, url, body in [
+        ("GET", f"{b}/posts/{post}", None),
+        ("POST", f"{b}/posts/{post}/duplicate", {"at": "now"}),
+        ("GET", f"{b}/publications/{publication}", None),
+        ("POST", f"{b}/publications/{publication}/cancel", None),
+        ("POST", f"{b}/publications/{publication}/reschedule", {"at": "now"}),
+        ("POST", f"{b}/publications/{publication}/complete", {"url": "https://x.example/1"}),
+    ]:
+        response = client.request(method, url, json=body, headers=headers)
+        assert response.status_code == 404, (method, url, response.text)
+        _assert_no_leak(response.text, world)
+    # A's accounts and videos are unknown in B's posts too: refused, nothing created.
+    response = client.post(f"{b}/posts", json=_post_body(world), headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "post_invalid"
+    _assert_no_leak(response.text, world)
+    for listing in ("posts", "publications"):
+        response = client.get(f"{b}/{listing}", headers=headers)
+        assert response.status_code == 200 and response.json()["total"] == 0
+    session.expire_all()
+    row = session.get(Publication, publication)
+    assert row is not None and row.status == PublicationStatus.scheduled

@@ -104,6 +104,31 @@ class Settings(BaseSettings):
     default_language: Literal["en", "zh_Hans"] = Field(
         default="en", description="UI language when the browser states no preference."
     )
+    publish_upload_lease_seconds: int = Field(
+        default=120,
+        ge=2,
+        le=3600,
+        description="An upload whose worker has not signalled for this long counts as abandoned "
+        "(it is then reconciled with the platform or sent for review, never uploaded again).",
+    )
+    publish_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=50,
+        description="Tries of a publication that failed before anything was sent (network, rate "
+        "limit, expired token) before it is marked failed.",
+    )
+    publish_max_processing_hours: float = Field(
+        default=6,
+        gt=0,
+        le=24 * 14,
+        description="How long a platform may keep a post processing before it needs review.",
+    )
+    manual_kit_overdue_minutes: int = Field(
+        default=120,
+        ge=1,
+        description="Minutes after its time that an unfinished manual publish kit escalates.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from shortops.accounts.api import router as accounts_router
 from shortops.media.api import router as media_router
+from shortops.notifications.api import router as notifications_router
+from shortops.publishing.api import router as publishing_router
 from shortops.system.api import router as system_router
 from shortops.workspaces.api import router as workspaces_router
 
@@ -18,4 +20,6 @@ def build_api_router() -> APIRouter:
     router.include_router(workspaces_router)
     router.include_router(accounts_router)
     router.include_router(media_router)
+    router.include_router(publishing_router)
+    router.include_router(notifications_router)
     return router

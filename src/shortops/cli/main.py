@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from shortops import __version__
-from shortops.cli import db, media, server, tokens, users, workspaces
+from shortops.cli import accounts, db, media, posts, publish, server, tokens, users, workspaces
 from shortops.cli.common import console, database, fail
 from shortops.config import get_settings
 from shortops.errors import ShortopsError
@@ -26,6 +26,9 @@ app.add_typer(users.app, name="users")
 app.add_typer(workspaces.app, name="workspaces")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(media.app, name="media")
+app.add_typer(posts.app, name="posts")
+app.add_typer(publish.app, name="publish")
+app.add_typer(accounts.app, name="accounts")
 
 
 @app.command("init")

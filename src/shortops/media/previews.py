@@ -20,10 +20,10 @@ from pathlib import Path
 from shortops.errors import N_, ShortopsError
 from shortops.media.errors import MissingMediaFile
 from shortops.media.ffmpeg import available_filters, find_tools
+from shortops.media.pipeline.cover import JPEG_COLORS
 from shortops.media.pipeline.fit import Size
 from shortops.media.pipeline.plan import plan_render
 from shortops.media.pipeline.preview import (
-    JPEG_COLORS,
     clip_argv,
     clip_start,
     frame_argv,

@@ -24,7 +24,13 @@ from shortops.errors import QueueUnavailable
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Modules that declare tasks; imported before the queue is built so every task is registered.
-TASK_MODULES = ("shortops.system.tasks", "shortops.media.tasks")
+TASK_MODULES = (
+    "shortops.system.tasks",
+    "shortops.media.tasks",
+    "shortops.publishing.tasks",
+    "shortops.accounts.tasks",
+    "shortops.notifications.tasks",
+)
 
 
 @dataclass(frozen=True)
