@@ -115,7 +115,7 @@ def test_sandbox_and_manual_accounts_are_not_refreshed(team: Team, session: Sess
     sandbox = flows.connect_sandbox(session, actor=team.actor)
     sandbox.token_expires_at = utcnow()
     session.commit()
-    assert service.accounts_due_for_refresh(session, expiring_before=utcnow() + timedelta(1)) == []
+    assert service.accounts_due_for_refresh(session, now=utcnow(), margin=timedelta(1)) == []
 
 
 def test_two_refreshers_at_once_spend_the_refresh_token_once(
@@ -178,3 +178,18 @@ def test_cli_lists_accounts_with_their_health(
     assert "alice" in result.output and "FakeTube" in result.output
     assert "Sandbox (sandbox)" in result.output and "connected" in result.output
     assert "not answering" in result.output
+
+
+def test_a_platform_that_needs_days_of_margin_is_refreshed_days_ahead(
+    team: Team,
+    session: Session,
+    configured: oauth_fake.FakeOAuthServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Instagram-like: an expired token cannot be refreshed, so renew a week before."""
+    monkeypatch.setattr(oauth_fake.FakeOAuthProvider, "refresh_ahead", timedelta(days=7))
+    account = _connect(session, team, configured)
+    _expire_soon(session, account, minutes=60 * 24 * 8)
+    assert tasks.refresh_due_accounts() == {}
+    _expire_soon(session, account, minutes=60 * 24 * 6)
+    assert tasks.refresh_due_accounts() == {"refreshed": 1}

@@ -90,6 +90,7 @@ def fresh_tokens(
     `needs_reauth` and raises ReauthRequired.
     """
     tokens = load_tokens(account)
+    margin = max(margin, provider.refresh_ahead)
     expires = tokens.expires_at
     if not provider.uses_oauth or expires is None or expires - utcnow() > margin:
         return tokens

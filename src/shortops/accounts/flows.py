@@ -36,7 +36,7 @@ from shortops.notifications.service import notify
 from shortops.providers.base import Provider
 from shortops.providers.errors import ProviderError, ReauthRequired
 from shortops.providers.http import Http
-from shortops.providers.registry import provider_class
+from shortops.providers.registry import provider_class, provider_classes
 from shortops.providers.sandbox import SandboxProvider
 from shortops.providers.types import Tokens
 from shortops.workspaces.service import Actor, record
@@ -181,6 +181,12 @@ class RefreshOutcome(enum.StrEnum):
     skipped = "skipped"  # gone, disconnected, or not an OAuth account
 
 
+def refresh_margin(platform: str) -> timedelta:
+    """How early `platform`'s tokens are refreshed (0 for a platform that is not installed)."""
+    cls = provider_classes().get(platform)
+    return cls.refresh_ahead if cls is not None else timedelta(0)
+
+
 def refresh_account(
     session: Session,
     *,
@@ -196,6 +202,7 @@ def refresh_account(
     account = service.lock_account(session, account_id=account_id)
     if account is None or account.status != AccountStatus.connected:
         return RefreshOutcome.skipped
+    margin = max(margin, refresh_margin(account.platform))
     if account.token_expires_at is None or account.token_expires_at - utcnow() > margin:
         return RefreshOutcome.fresh
     provider = credentials.provider_for(

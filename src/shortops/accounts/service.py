@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -185,18 +185,27 @@ def record_error(account: Account, *, error: ProviderError, at: datetime | None 
     account.last_error_at = at or utcnow()
 
 
-def accounts_due_for_refresh(session: Session, *, expiring_before: datetime) -> list[int]:
-    """Connected accounts whose access token runs out before `expiring_before`."""
-    oauth = [slug for slug, cls in provider_classes().items() if cls.uses_oauth]
+def accounts_due_for_refresh(session: Session, *, now: datetime, margin: timedelta) -> list[int]:
+    """Connected accounts whose access token runs out within `margin`, or within their
+    platform's own `refresh_ahead` when that is longer."""
+    due_by_platform = [
+        and_(
+            Account.platform == slug,
+            Account.token_expires_at < now + max(margin, cls.refresh_ahead),
+        )
+        for slug, cls in provider_classes().items()
+        if cls.uses_oauth
+    ]
+    if not due_by_platform:
+        return []
     return list(
         session.scalars(
             select(Account.id)
             .where(
                 Account.status == AccountStatus.connected,
-                Account.platform.in_(oauth),
                 Account.credentials.is_not(None),
                 Account.token_expires_at.is_not(None),
-                Account.token_expires_at < expiring_before,
+                or_(*due_by_platform),
             )
             .order_by(Account.token_expires_at)
         )

@@ -21,7 +21,7 @@ ATTEMPTS_KEPT = timedelta(days=1)
 
 @periodic(minute="*/5")
 def refresh_tokens() -> None:
-    """Refresh every connected account whose token runs out within flows.REFRESH_AHEAD."""
+    """Refresh every connected account whose token runs out within its platform's margin."""
     refresh_due_accounts()
 
 
@@ -34,9 +34,7 @@ def refresh_due_accounts() -> Counter[str]:
     """
     settings = get_settings()
     with session_scope(settings) as session:
-        due = service.accounts_due_for_refresh(
-            session, expiring_before=utcnow() + flows.REFRESH_AHEAD
-        )
+        due = service.accounts_due_for_refresh(session, now=utcnow(), margin=flows.REFRESH_AHEAD)
         service.delete_stale_attempts(session, older_than=utcnow() - ATTEMPTS_KEPT)
     outcomes: Counter[str] = Counter()
     for account_id in due:

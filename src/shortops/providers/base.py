@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -76,6 +76,10 @@ class Provider(abc.ABC):
     # Shown wherever the provider's data appears, so simulated data is never taken for real.
     is_sandbox: ClassVar[bool] = False
     default_scopes: ClassVar[tuple[str, ...]] = ()
+    # Refresh at least this long before the access token runs out. Platforms whose expired token
+    # cannot be refreshed at all (Instagram's long-lived token) need days of margin, so a few
+    # hours of downtime never cost a reconnect.
+    refresh_ahead: ClassVar[timedelta] = timedelta(0)
 
     def __init__(
         self,

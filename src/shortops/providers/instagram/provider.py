@@ -141,6 +141,9 @@ class InstagramProvider(Provider):
     slug: ClassVar[str] = "instagram"
     name: ClassVar[str] = PLATFORM
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.publish})
+    # An expired long-lived token cannot be refreshed: renew a week ahead (it lasts 60 days and
+    # may be refreshed once it is a day old).
+    refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
     limits: ClassVar[Limits] = Limits(
         min_duration_s=3,
         max_duration_s=15 * 60,
