@@ -29,6 +29,7 @@ from shortops.accounts.schemas import PlatformAppWrite
 from shortops.app import route_table
 from shortops.config import get_settings
 from shortops.kit.clock import utcnow
+from shortops.media import links
 from shortops.media.profiles import BUILTIN_PROFILES
 from shortops.media.store import MediaStore
 from shortops.models import (
@@ -170,6 +171,8 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/language"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
+    # Signed, expiring links: the signature is the permission (platforms have no session).
+    ("GET", "/media/links/{token}"): PUBLIC,
     ("GET", "/static-vendor/plotly.min.js"): PUBLIC,
     ("POST", "/workspaces/switch"): MEMBER,
     ("GET", "/settings/workspaces/new"): MEMBER,
@@ -818,6 +821,9 @@ def _media_ids(session: Session, world: World, method: str, path: str) -> dict[s
         ids["slug"] = slug
     if "{upload_id}" in path:
         ids["upload_id"] = _upload(session, world.a, owner.id)
+    if "{token}" in path:
+        # A signed link is its own permission: anyone holding it may fetch that one file.
+        ids["token"] = links.rendition_link(media.rendition.id).rsplit("/", 1)[1]
     return ids
 
 

@@ -21,6 +21,7 @@ from shortops.api.errors import install_error_handlers
 from shortops.api.router import build_api_router
 from shortops.config import Settings, get_settings
 from shortops.db.session import get_engine, session_factory
+from shortops.media.links import router as media_links
 from shortops.media.views import router as media_views
 from shortops.notifications.views import router as notifications_views
 from shortops.providers.sandbox.views import router as sandbox_views
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     app.include_router(settings_views)
     app.include_router(system_views)
     app.include_router(media_views)
+    app.include_router(media_links)
     app.include_router(notifications_views)
     app.include_router(sandbox_views)
 

@@ -36,6 +36,7 @@ from shortops.accounts.credentials import app_credentials
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.clock import utcnow
 from shortops.kit.pagination import PageParams, paginate
+from shortops.media import links
 from shortops.media import service as media_service
 from shortops.media.profiles import PlatformProfile
 from shortops.media.spec import EditSpec, rendition_key
@@ -470,6 +471,7 @@ def planned_media(
         duration_s=float(asset.duration_s or 0.0),
         width=profile.width,
         height=profile.height,
+        public_url=links.pending_link(),
     )
 
 
@@ -493,6 +495,8 @@ def rendition_media(store: MediaStore, rendition: Rendition) -> MediaFile:
         duration_s=float(facts.duration_s or 0.0),
         width=facts.width or 0,
         height=facts.height or 0,
+        # For platforms that download the video themselves (Instagram).
+        public_url=links.rendition_link(rendition.id),
     )
 
 
