@@ -233,6 +233,16 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/produce/profiles/{slug}/delete"): Permission.write,
     ("POST", "/produce/templates/{template_id}/rename"): Permission.write,
     ("POST", "/produce/templates/{template_id}/delete"): Permission.write,
+    # publish pages (/publish)
+    ("GET", "/publish/rows"): Permission.read,
+    ("GET", "/publish/new"): Permission.write,
+    ("POST", "/publish/new"): Permission.write,
+    ("POST", "/publish/new/check"): Permission.write,
+    ("GET", "/publish/calendar"): Permission.read,
+    ("GET", "/publish/publications/{publication_id}"): Permission.read,
+    ("POST", "/publish/publications/{publication_id}/cancel"): Permission.write,
+    ("POST", "/publish/publications/{publication_id}/reschedule"): Permission.write,
+    ("POST", "/publish/publications/{publication_id}/complete"): Permission.write,
 }
 
 # Placeholder values for routes called without a valid id (visitors are refused before lookup).
@@ -533,6 +543,7 @@ def _web_call(
         token_id=token.id if token else 0,
         **_media_ids(session, world, method, path),
         **_account_ids(session, world, method, path),
+        **_publishing_ids(session, world, path),
     )
     if method == "GET":
         return client.get(url, follow_redirects=False)
@@ -564,6 +575,10 @@ def _web_call(
         "/produce/assets/{asset_id}/preview-frame": {"preview_profile": "tiktok"},
         "/produce/profiles": {"slug": f"web-{next(_calls)}", "name": "Web"},
         "/produce/templates/{template_id}/rename": {"name": "Alpha style"},
+        "/publish/new": _composer_form(world),
+        "/publish/new/check": _composer_form(world),
+        "/publish/publications/{publication_id}/reschedule": {"at": "2099-01-01T00:00"},
+        "/publish/publications/{publication_id}/complete": {"url": "https://weibo.com/alpha/1"},
     }
     data = {**forms.get(path, {}), "csrf_token": factories.csrf(client, "/login")}
     return client.post(url, data=data, follow_redirects=False)
@@ -1064,6 +1079,17 @@ def _post_body(world: World) -> dict[str, Any]:
         "asset_id": world.media.asset.id,
         "targets": [{"account_id": world.accounts.sandbox_account.id}],
         "schedule": {"at": "now"},
+    }
+
+
+def _composer_form(world: World) -> dict[str, Any]:
+    """The composer's fields for the post of `_post_body`: A's video on A's sandbox account."""
+    assert world.media is not None and world.accounts is not None
+    return {
+        "title": "Alpha launch",
+        "asset_id": str(world.media.asset.id),
+        "targets": str(world.accounts.sandbox_account.id),
+        "when": "now",
     }
 
 

@@ -25,6 +25,7 @@ from shortops.media.links import router as media_links
 from shortops.media.views import router as media_views
 from shortops.notifications.views import router as notifications_views
 from shortops.providers.sandbox.views import router as sandbox_views
+from shortops.publishing.views import router as publishing_views
 from shortops.system.views import router as system_views
 from shortops.web.views import router as shell_views
 from shortops.workspaces.deps import SESSION_COOKIE
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_api_router())
     app.include_router(shell_views)
+    # Before accounts_views: /publish is the queue (the accounts list moved to /accounts).
+    app.include_router(publishing_views)
     app.include_router(accounts_views)
     app.include_router(settings_views)
     app.include_router(system_views)
