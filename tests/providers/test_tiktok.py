@@ -296,6 +296,32 @@ def test_a_server_error_on_an_early_chunk_is_transient_on_the_last_unknown(
     assert len(fake.content_ranges()) == 3
 
 
+def test_a_broken_transfer_gets_its_verdict_at_the_next_check(
+    harness: Harness, fake: FakeTikTok, tmp_path: Path
+) -> None:
+    """No waiting an hour for the upload link to expire once the outcome is certain."""
+    provider, tokens = connect(harness, chunk_bytes=5 * MiB)
+    media = random_media(tmp_path, 12_000_000)
+    fake.chunk_faults[0] = 500
+    recorded: list[Ticket] = []
+    with pytest.raises(Transient):
+        provider.start_publish(tokens, harness.request(media=media), record=recorded.append)
+    state = provider.check_publish(tokens, recorded[-1])
+    assert isinstance(state, Failed) and state.permanent, state
+    assert state.platform_code == "upload_broken"
+    assert "0 of 12000000 bytes" in state.reason.format(**state.params)
+
+    # The final chunk failing: TikTok's own byte count decides (here it holds none of it).
+    small = random_media(tmp_path, 3_000_000)
+    fake.chunk_faults[0] = 500
+    recorded.clear()
+    with pytest.raises(OutcomeUnknown):
+        provider.start_publish(tokens, harness.request(media=small), record=recorded.append)
+    state = provider.check_publish(tokens, recorded[-1])
+    assert isinstance(state, Failed) and state.platform_code == "upload_broken"
+    assert fake.live_post_ids() == []
+
+
 # --- sign-in --------------------------------------------------------------------------------------
 
 

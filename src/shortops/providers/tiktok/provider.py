@@ -305,7 +305,7 @@ class TikTokProvider(Provider):
             },
         )
         record(ticket)
-        self._send_chunks(upload_url, media.path, media.content_type, ticket, on_progress)
+        self._send_chunks(upload_url, media.path, media.content_type, ticket, on_progress, record)
         return ticket
 
     def check_publish(self, tokens: Tokens, ticket: Ticket) -> PublishState:
@@ -401,6 +401,7 @@ class TikTokProvider(Provider):
         content_type: str,
         ticket: Ticket,
         on_progress: OnProgress | None,
+        record: RecordTicket,
     ) -> None:
         size = int(ticket.data["video_size"])
         ranges = chunk_ranges(size, ticket.data["chunk_size"], ticket.data["total_chunk_count"])
@@ -433,6 +434,14 @@ class TikTokProvider(Provider):
                 )
             except _FileReadError as exc:
                 raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
+            except ProviderError as exc:
+                # Chunks are never resent, so after a failed chunk the upload can only complete
+                # if TikTok took the final one despite the error: the ticket says so, and the
+                # status check gives its verdict at once instead of when the link expires.
+                broken = {"sent": first, "final": final, "detail": exc.detail or exc.code}
+                data = {**ticket.data, "transfer_broken": broken}
+                record(ticket.model_copy(update={"data": data}))
+                raise
             if on_progress:
                 on_progress(Progress(sent=last + 1, total=size))
 

@@ -39,6 +39,10 @@ NOT_PUBLIC = N_(
     "Posted with limited visibility. TikTok gives no link to posts that are not public, so the "
     "link goes to the profile."
 )
+TRANSFER_BROKEN = N_(
+    "The upload to TikTok broke off at {sent} of {total} bytes ({detail}). TikTok only posts a "
+    "video once every byte has arrived, so nothing was posted; publish again to start a new upload."
+)
 UPLOAD_ABANDONED = N_(
     "The upload to TikTok never finished and its upload link has expired. Nothing was posted; "
     "publish again."
@@ -131,6 +135,22 @@ def _processing(
     size = info.get("video_size")
     uploaded = data.get("uploaded_bytes")
     complete = isinstance(uploaded, int) and isinstance(size, int) and uploaded >= size
+    broken = info.get("transfer_broken")
+    # After the final chunk failed, TikTok may still have the whole file: only its own count of
+    # the bytes it holds tells. After an earlier chunk, nothing more was sent: it cannot complete.
+    short = isinstance(uploaded, int) and isinstance(size, int) and uploaded < size
+    certain = isinstance(broken, dict) and (not broken.get("final") or short)
+    if status == "PROCESSING_UPLOAD" and not complete and certain and isinstance(broken, dict):
+        return Failed(
+            reason=TRANSFER_BROKEN,
+            params={
+                "sent": broken.get("sent"),
+                "total": size,
+                "detail": broken.get("detail") or "",
+            },
+            permanent=True,
+            platform_code="upload_broken",
+        )
     if status == "PROCESSING_UPLOAD" and not complete:
         expires = _when(info.get("upload_url_expires_at"))
         if expires is not None:
