@@ -23,7 +23,6 @@ Publishing, in order (every call signed, see `signing.py`):
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -58,6 +57,13 @@ from shortops.providers.errors import (
     Rejected,
     Transient,
 )
+from shortops.providers.files import (
+    FILE_UNREADABLE,
+    FileReadError,
+    check_file,
+    read_range,
+    refuse_errors,
+)
 from shortops.providers.http import Http, json_body
 from shortops.providers.types import (
     AppCredentials,
@@ -71,7 +77,6 @@ from shortops.providers.types import (
     Progress,
     PublishRequest,
     PublishState,
-    Severity,
     Ticket,
     Tokens,
 )
@@ -101,11 +106,6 @@ RECONCILE_GRACE = timedelta(minutes=15)
 LIST_SIZE = 20
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-FILE_UNREADABLE = N_("The video file to upload cannot be read ({detail}).")
-FILE_CHANGED = N_(
-    "The video file changed since it was checked ({size} bytes now, {expected} expected). "
-    "Render it again."
-)
 COVER_UNREADABLE = N_("The cover image cannot be read ({detail}).")
 UPLOAD_BROKE = N_(
     "The upload to {platform} broke off at {sent} of {total} bytes ({detail}); nothing was "
@@ -123,10 +123,6 @@ NOT_FOUND_AFTER_SUBMIT = N_(
     "submission did not go through. Check the creator center, then publish again."
 )
 ARCHIVE_GONE = N_("Bilibili no longer has the archive {resource_id}: it was deleted.")
-
-
-class _FileReadError(Exception):
-    """The file could not be read while a part was being sent."""
 
 
 class BilibiliProvider(Provider):
@@ -243,7 +239,7 @@ class BilibiliProvider(Provider):
         record: RecordTicket,
         on_progress: OnProgress | None = None,
     ) -> Ticket:
-        _refuse_errors(self.validate(request))
+        refuse_errors(self.validate(request), platform=PLATFORM)
         if tokens.scopes and SCOPE_ARCHIVE not in tokens.scopes:
             raise ReauthRequired(
                 SCOPE_MISSING,
@@ -254,7 +250,7 @@ class BilibiliProvider(Provider):
             )
         options = BilibiliOptions.model_validate(request.options)
         media = request.media
-        _check_file(media.path, media.size_bytes)
+        check_file(media.path, media.size_bytes, platform=PLATFORM)
         count = -(-media.size_bytes // self.part_bytes)
         if count > MAX_PARTS:
             raise Rejected(
@@ -404,7 +400,7 @@ class BilibiliProvider(Provider):
                     "POST",
                     self.endpoint("upload", UPLOAD_BASE) + PART_PATH,
                     params={"upload_token": upload_token, "part_number": str(number)},
-                    content=_read_range(path, first, length),
+                    content=read_range(path, first, length),
                     headers={"Content-Type": "application/octet-stream"},
                     auth=self._signer(tokens),
                     classify=partial(classify, scope=SCOPE_ARCHIVE),
@@ -419,7 +415,7 @@ class BilibiliProvider(Provider):
                 auth=self._signer(tokens),
                 classify=partial(classify, scope=SCOPE_ARCHIVE),
             )
-        except _FileReadError as exc:
+        except FileReadError as exc:
             raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
         except (Transient, OutcomeUnknown, RateLimited) as exc:
             raise Transient(
@@ -556,42 +552,6 @@ def _file_name(path: Path) -> str:
     stem = _SAFE_NAME.sub("_", path.stem).strip("._") or "video"
     suffix = path.suffix.lower() if path.suffix.lower() in (".mp4", ".flv") else ".mp4"
     return f"{stem[:60]}{suffix}"
-
-
-def _refuse_errors(issues: list[Issue]) -> None:
-    for issue in issues:
-        if issue.severity == Severity.error:
-            params = dict(issue.params)
-            params.pop("platform", None)
-            detail = str(params.pop("detail", "") or issue.code)
-            raise Rejected(
-                issue.message,
-                platform=PLATFORM,
-                platform_code=issue.code,
-                detail=detail,
-                **params,
-            )
-
-
-def _check_file(path: Path, expected: int) -> None:
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise Rejected(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
-    if size != expected:
-        raise Rejected(FILE_CHANGED, platform=PLATFORM, size=size, expected=expected)
-
-
-def _read_range(path: Path, first: int, length: int) -> bytes:
-    try:
-        with open(path, "rb") as file:
-            file.seek(first)
-            data = file.read(length)
-    except OSError as exc:
-        raise _FileReadError(str(exc)) from None
-    if len(data) != length:
-        raise _FileReadError(f"{path} ended at byte {first + len(data)}")
-    return data
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -33,7 +33,6 @@ Publishing, in order:
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -71,6 +70,7 @@ from shortops.providers.errors import (
     Rejected,
     Transient,
 )
+from shortops.providers.files import FILE_UNREADABLE, check_file, refuse_errors
 from shortops.providers.http import Http, json_body
 from shortops.providers.types import (
     AppCredentials,
@@ -85,7 +85,6 @@ from shortops.providers.types import (
     Published,
     PublishRequest,
     PublishState,
-    Severity,
     Ticket,
     Tokens,
 )
@@ -111,11 +110,6 @@ NOT_LISTED_GRACE = timedelta(minutes=30)
 RECONCILE_GRACE = timedelta(minutes=10)
 LIST_PAGES, LIST_COUNT = 3, 20
 
-FILE_UNREADABLE = N_("The video file to upload cannot be read ({detail}).")
-FILE_CHANGED = N_(
-    "The video file changed since it was checked ({size} bytes now, {expected} expected). "
-    "Render it again."
-)
 TOO_LARGE = N_("The video is {size} bytes; Douyin takes at most 4 GB.")
 UPLOAD_BROKE = N_(
     "The upload to {platform} broke off ({detail}). Nothing was published (an uploaded video "
@@ -258,13 +252,13 @@ class DouyinProvider(Provider):
         record: RecordTicket,
         on_progress: OnProgress | None = None,
     ) -> Ticket:
-        _refuse_errors(self.validate(request))
+        refuse_errors(self.validate(request), platform=PLATFORM)
         options = DouyinOptions.model_validate(request.options)
         if not _granted(tokens, SCOPE_CREATE):
             raise enterprise_only(f"the sign-in does not include {SCOPE_CREATE}")
         open_id = _open_id(tokens)
         media = request.media
-        _check_file(media.path, media.size_bytes)
+        check_file(media.path, media.size_bytes, platform=PLATFORM)
         video = self._upload(tokens, open_id, request, on_progress)
         video_id = str(video.get("video_id") or "")
         if not video_id:
@@ -548,28 +542,6 @@ def _unverified(item_id: str) -> Published:
         visibility="unknown",
         detail=status.UNVERIFIED,
     )
-
-
-def _refuse_errors(issues: list[Issue]) -> None:
-    for issue in issues:
-        if issue.severity == Severity.error:
-            params = {k: v for k, v in issue.params.items() if k not in ("platform", "detail")}
-            raise Rejected(
-                issue.message,
-                platform=PLATFORM,
-                platform_code=issue.code,
-                detail=str(issue.params.get("detail") or issue.code),
-                **params,
-            )
-
-
-def _check_file(path: Path, expected: int) -> None:
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise Rejected(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
-    if size != expected:
-        raise Rejected(FILE_CHANGED, platform=PLATFORM, size=size, expected=expected)
 
 
 def _read(path: Path, offset: int, length: int) -> bytes:

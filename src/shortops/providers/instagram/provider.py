@@ -58,6 +58,7 @@ from shortops.providers.errors import (
     Rejected,
     Transient,
 )
+from shortops.providers.files import refuse_errors
 from shortops.providers.http import Http, json_body
 from shortops.providers.instagram import graph, status
 from shortops.providers.instagram.graph import PLATFORM, classify
@@ -81,7 +82,6 @@ from shortops.providers.types import (
     Published,
     PublishRequest,
     PublishState,
-    Severity,
     Ticket,
     Tokens,
 )
@@ -304,7 +304,7 @@ class InstagramProvider(Provider):
         record: RecordTicket,
         on_progress: OnProgress | None = None,
     ) -> Ticket:
-        _refuse_errors(self.validate(request))
+        refuse_errors(self.validate(request), platform=PLATFORM)
         options = InstagramOptions.model_validate(request.options)
         user_id = tokens.remote_id or self.get_profile(tokens).remote_id
         self._check_quota(tokens, user_id)
@@ -533,19 +533,6 @@ class InstagramProvider(Provider):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _refuse_errors(issues: list[Issue]) -> None:
-    for issue in issues:
-        if issue.severity == Severity.error:
-            params = {k: v for k, v in issue.params.items() if k not in ("platform", "detail")}
-            raise Rejected(
-                issue.message,
-                platform=PLATFORM,
-                platform_code=issue.code,
-                detail=str(issue.params.get("detail") or issue.code),
-                **params,
-            )
 
 
 def _token_answer(body: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,6 @@ Publishing, in order:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -39,6 +38,13 @@ from shortops.providers.errors import (
     ReauthRequired,
     Rejected,
     Transient,
+)
+from shortops.providers.files import (
+    FILE_UNREADABLE,
+    FileReadError,
+    check_file,
+    read_range,
+    refuse_errors,
 )
 from shortops.providers.http import Http, json_body
 from shortops.providers.kuaishou.envelope import (
@@ -108,11 +114,6 @@ CAPTION_LONG = N_(
     "characters (unconfirmed), so its end may not show."
 )
 NOT_MP4 = N_("Kuaishou is known to take MP4 videos; this file is {content_type}.")
-FILE_UNREADABLE = N_("The video file to upload cannot be read ({detail}).")
-FILE_CHANGED = N_(
-    "The video file changed since it was checked ({size} bytes now, {expected} expected). "
-    "Render it again."
-)
 COVER_UNREADABLE = N_("The cover image cannot be read ({detail}).")
 UPLOAD_BROKE = N_(
     "The upload to {platform} broke off at {sent} of {total} bytes ({detail}); nothing was "
@@ -132,10 +133,6 @@ NOT_FOUND_AFTER_PUBLISH = N_(
     "publish request did not go through. Check the account, then publish again."
 )
 VIDEO_GONE = N_("Kuaishou no longer has the video {photo_id}: it was deleted or removed.")
-
-
-class _FileReadError(Exception):
-    """The file could not be read while a piece was being sent."""
 
 
 class KuaishouProvider(Provider):
@@ -273,7 +270,7 @@ class KuaishouProvider(Provider):
         record: RecordTicket,
         on_progress: OnProgress | None = None,
     ) -> Ticket:
-        _refuse_errors(self.validate(request))
+        refuse_errors(self.validate(request), platform=PLATFORM)
         if tokens.scopes and SCOPE_PUBLISH not in tokens.scopes:
             raise ReauthRequired(
                 SCOPE_MISSING,
@@ -283,7 +280,7 @@ class KuaishouProvider(Provider):
                 scope=SCOPE_PUBLISH,
             )
         media = request.media
-        _check_file(media.path, media.size_bytes)
+        check_file(media.path, media.size_bytes, platform=PLATFORM)
         assert request.cover is not None  # validate refused a request without one
         cover_path = request.cover
         try:
@@ -423,7 +420,7 @@ class KuaishouProvider(Provider):
                 params={"upload_token": upload_token, "fragment_count": str(count)},
                 classify=classify,
             )
-        except _FileReadError as exc:
+        except FileReadError as exc:
             raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
         except (Transient, OutcomeUnknown, RateLimited) as exc:
             raise Transient(
@@ -440,7 +437,7 @@ class KuaishouProvider(Provider):
             "POST",
             url,
             params=params,
-            content=_read_range(path, first, length),
+            content=read_range(path, first, length),
             headers={"Content-Type": "video/mp4", "Content-Length": str(length)},
             classify=classify,
         )
@@ -564,42 +561,6 @@ def _image_type(path: Path) -> str | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     return None
-
-
-def _refuse_errors(issues: list[Issue]) -> None:
-    for issue in issues:
-        if issue.severity == Severity.error:
-            params = dict(issue.params)
-            params.pop("platform", None)
-            detail = str(params.pop("detail", "") or issue.code)
-            raise Rejected(
-                issue.message,
-                platform=PLATFORM,
-                platform_code=issue.code,
-                detail=detail,
-                **params,
-            )
-
-
-def _check_file(path: Path, expected: int) -> None:
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise Rejected(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
-    if size != expected:
-        raise Rejected(FILE_CHANGED, platform=PLATFORM, size=size, expected=expected)
-
-
-def _read_range(path: Path, first: int, length: int) -> bytes:
-    try:
-        with open(path, "rb") as file:
-            file.seek(first)
-            data = file.read(length)
-    except OSError as exc:
-        raise _FileReadError(str(exc)) from None
-    if len(data) != length:
-        raise _FileReadError(f"{path} ended at byte {first + len(data)}")
-    return data
 
 
 def _scopes(value: Any) -> tuple[str, ...]:

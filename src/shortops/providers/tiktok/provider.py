@@ -18,7 +18,6 @@ inbox drafts have no post URL …).
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -29,7 +28,6 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from shortops.errors import N_
 from shortops.kit.clock import utcnow
 from shortops.providers.base import (
     OnProgress,
@@ -38,6 +36,7 @@ from shortops.providers.base import (
     RecordTicket,
 )
 from shortops.providers.errors import ProviderError, ReauthRequired, Rejected, Transient
+from shortops.providers.files import FILE_UNREADABLE, FileReadError, check_file, refuse_errors
 from shortops.providers.http import Http, json_body
 from shortops.providers.tiktok import envelope, status
 from shortops.providers.tiktok.chunks import (
@@ -64,7 +63,6 @@ from shortops.providers.types import (
     Progress,
     PublishRequest,
     PublishState,
-    Severity,
     Ticket,
     Tokens,
 )
@@ -77,16 +75,6 @@ READ_BLOCK = 1024 * 1024
 PUBLISH_SCOPE = "video.publish"
 UPLOAD_SCOPE = "video.upload"
 PROFILE_SCOPE = "user.info.profile"
-
-FILE_UNREADABLE = N_("The video file to upload cannot be read ({detail}).")
-FILE_CHANGED = N_(
-    "The video file changed since it was checked ({size} bytes now, {expected} expected). "
-    "Render it again."
-)
-
-
-class _FileReadError(Exception):
-    """The file could not be read while a chunk was being sent."""
 
 
 class TikTokProvider(Provider):
@@ -246,14 +234,14 @@ class TikTokProvider(Provider):
         record: RecordTicket,
         on_progress: OnProgress | None = None,
     ) -> Ticket:
-        self._refuse_errors(self.validate(request))
+        refuse_errors(self.validate(request), platform=PLATFORM)
         options = TikTokOptions.model_validate(request.options)
         media = request.media
-        self._check_file(media.path, media.size_bytes)
+        check_file(media.path, media.size_bytes, platform=PLATFORM)
         creator: dict[str, Any] = {}
         if options.mode == "direct":
             creator = self._creator_info(tokens)
-            self._refuse_errors(self.validate(request, rules_from(creator)))
+            refuse_errors(self.validate(request, rules_from(creator)), platform=PLATFORM)
         elif _granted(tokens, PUBLISH_SCOPE):
             # Only for the username in the profile URL: a draft is finished in the app, where
             # the creator's own limits apply (TikTok lets them trim it there).
@@ -371,29 +359,6 @@ class TikTokProvider(Provider):
             raise
         return _dict(json_body(response).get("data"))
 
-    def _refuse_errors(self, issues: list[Issue]) -> None:
-        for issue in issues:
-            if issue.severity == Severity.error:
-                params = dict(issue.params)
-                params.pop("platform", None)
-                detail = str(params.pop("detail", "") or issue.code)
-                raise Rejected(
-                    issue.message,
-                    platform=PLATFORM,
-                    platform_code=issue.code,
-                    detail=detail,
-                    **params,
-                )
-
-    @staticmethod
-    def _check_file(path: Path, expected: int) -> None:
-        try:
-            size = os.stat(path).st_size
-        except OSError as exc:
-            raise Rejected(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
-        if size != expected:
-            raise Rejected(FILE_CHANGED, platform=PLATFORM, size=size, expected=expected)
-
     def _send_chunks(
         self,
         upload_url: str,
@@ -432,7 +397,7 @@ class TikTokProvider(Provider):
                     },
                     classify=partial(classify_chunk, final=final, sent=first, total=size),
                 )
-            except _FileReadError as exc:
+            except FileReadError as exc:
                 raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
             except ProviderError as exc:
                 # Chunks are never resent, so after a failed chunk the upload can only complete
@@ -466,11 +431,11 @@ def _read_range(path: Path, first: int, length: int) -> Iterator[bytes]:
             while remaining:
                 block = file.read(min(READ_BLOCK, remaining))
                 if not block:
-                    raise _FileReadError(f"{path} ended at byte {first + length - remaining}")
+                    raise FileReadError(f"{path} ended at byte {first + length - remaining}")
                 remaining -= len(block)
                 yield block
     except OSError as exc:
-        raise _FileReadError(str(exc)) from None
+        raise FileReadError(str(exc)) from None
 
 
 def _bearer(tokens: Tokens, *, json: bool = False) -> dict[str, str]:
