@@ -107,3 +107,12 @@ def test_an_overdue_kit_escalates_once(world: World, manual: Account) -> None:
     complete_manual(world.session, publication=row, url="https://x.example/1", actor=world.actor)
     world.session.commit()
     assert world.reload(publication).status == S.published
+
+
+def test_an_empty_platform_label_in_the_options_keeps_the_accounts_own(manual: Account) -> None:
+    """A form's untouched field must not hide which platform a manual account is on."""
+    assert service.request_options(manual, {"platform_label": ""})["platform_label"] == (
+        "Xiaohongshu"
+    )
+    assert service.request_options(manual, {})["platform_label"] == "Xiaohongshu"
+    assert service.request_options(manual, {"platform_label": "Weibo"})["platform_label"] == "Weibo"

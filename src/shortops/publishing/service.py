@@ -432,9 +432,10 @@ def _check_target(
 
 def request_options(account: Account, options: dict[str, Any]) -> dict[str, Any]:
     """The options the provider sees: a manual kit also learns which platform the account is on
-    (the manual provider's `platform_label`; an explicit one in the options wins)."""
-    if account.platform == MANUAL and account.platform_label:
-        return {"platform_label": account.platform_label, **options}
+    (the manual provider's `platform_label`; a non-empty one in the options wins, an empty one
+    — a form's untouched field — does not)."""
+    if account.platform == MANUAL and account.platform_label and not options.get("platform_label"):
+        return {**options, "platform_label": account.platform_label}
     return options
 
 
