@@ -116,3 +116,11 @@ def test_an_empty_platform_label_in_the_options_keeps_the_accounts_own(manual: A
     )
     assert service.request_options(manual, {})["platform_label"] == "Xiaohongshu"
     assert service.request_options(manual, {"platform_label": "Weibo"})["platform_label"] == "Weibo"
+
+
+def test_a_rendition_cover_of_the_platforms_shape_is_the_default_cover() -> None:
+    covers = {"portrait": "covers/k-portrait.jpg", "landscape": "covers/k-landscape.jpg"}
+    assert service.rendition_cover(covers, "landscape") == "covers/k-landscape.jpg"
+    assert service.rendition_cover(covers, "portrait") == "covers/k-portrait.jpg"
+    assert service.rendition_cover({"portrait": "covers/p.jpg"}, "landscape") == "covers/p.jpg"
+    assert service.rendition_cover({}, "landscape") is None

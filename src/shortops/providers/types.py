@@ -44,6 +44,9 @@ class Limits(Frozen):
     title_required: bool = False
     containers: tuple[str, ...] = ("mp4", "mov")
     profile_slug: str | None = None  # the Produce profile a rendition for this platform uses
+    # The cover the platform shows, when it takes a cover file: its rendition's cover of this
+    # shape is sent unless the post names a cover image.
+    cover_shape: Literal["portrait", "landscape"] | None = None
 
 
 class AppCredentials(Frozen):

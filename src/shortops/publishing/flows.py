@@ -43,6 +43,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -316,10 +317,9 @@ class Engine:
                 ),
             )  # fmt: skip
         overrides = publication.overrides or {}
-        cover = session.get(MediaAsset, post.cover_asset_id) if post.cover_asset_id else None
         request = PublishRequest(
             media=media,
-            cover=self.store.path(cover.storage_path) if cover is not None else None,
+            cover=self._cover(session, publication, post, cls),
             title=overrides.get("title", post.title),
             caption=overrides.get("caption", post.caption),
             hashtags=tuple(overrides.get("hashtags", post.hashtags)),
@@ -339,6 +339,21 @@ class Engine:
             provider=provider,
             request=request,
         )
+
+    def _cover(
+        self, session: Session, publication: Publication, post: Post, cls: type[Provider]
+    ) -> Path | None:
+        """The post's cover image, else the rendition's own cover in the platform's shape."""
+        chosen = session.get(MediaAsset, post.cover_asset_id) if post.cover_asset_id else None
+        if chosen is not None:
+            return self.store.path(chosen.storage_path)
+        rendition = (
+            session.get(Rendition, publication.rendition_id) if publication.rendition_id else None
+        )
+        if rendition is None or not cls.limits.cover_shape:
+            return None
+        stored = service.rendition_cover(rendition.covers, cls.limits.cover_shape)
+        return self.store.path(stored) if stored and self.store.exists(stored) else None
 
     def _media(
         self,

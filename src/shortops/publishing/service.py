@@ -501,6 +501,13 @@ def rendition_media(store: MediaStore, rendition: Rendition) -> MediaFile:
     )
 
 
+def rendition_cover(covers: dict[str, str], shape: str | None) -> str | None:
+    """The stored path of a rendition's cover in `shape`, else its first one (None: none)."""
+    if shape is not None and shape in covers:
+        return covers[shape]
+    return next(iter(sorted(covers.items())), ("", None))[1]
+
+
 # --- creating -------------------------------------------------------------------------------------
 
 

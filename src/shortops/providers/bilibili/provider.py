@@ -141,6 +141,7 @@ class BilibiliProvider(Provider):
         title_required=True,
         containers=("mp4", "flv"),
         profile_slug="bilibili",
+        cover_shape="landscape",
     )
     options_model: ClassVar[type[BaseModel]] = BilibiliOptions
     # The scopes are set on the app in the open platform's console; the sign-in page takes none.

@@ -150,6 +150,7 @@ class KuaishouProvider(Provider):
         aspect_ratios=(9 / 16,),
         containers=("mp4",),
         profile_slug="kuaishou",
+        cover_shape="portrait",
     )
     default_scopes: ClassVar[tuple[str, ...]] = (SCOPE_USER, SCOPE_PUBLISH, SCOPE_VIDEO_INFO)
 
