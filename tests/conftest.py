@@ -64,6 +64,20 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read or write the user's cache (SHORTOPS_CACHE_DIR), even without `settings`."""
+    before = os.environ.get("SHORTOPS_CACHE_DIR")
+    os.environ["SHORTOPS_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    get_settings.cache_clear()
+    yield
+    if before is None:
+        os.environ.pop("SHORTOPS_CACHE_DIR", None)
+    else:
+        os.environ["SHORTOPS_CACHE_DIR"] = before
+    get_settings.cache_clear()
+
+
 # --- databases ------------------------------------------------------------------------------------
 
 

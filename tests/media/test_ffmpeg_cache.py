@@ -100,3 +100,14 @@ def test_an_unwritable_cache_only_costs_time(
     assert ffmpeg.checked_version(exe) == (7, 1)
     assert ffmpeg.available_filters(exe) == {"crop", "drawtext"}
     assert blocked.read_text().startswith("a file")
+
+
+def test_another_environments_bundled_ffmpeg_is_not_taken(
+    settings: Settings, fresh: None, tmp_path: Path
+) -> None:
+    """Two checkouts share the user's cache; each finds its own bundled FFmpeg."""
+    import imageio_ffmpeg
+
+    elsewhere = str(fake_ffmpeg(tmp_path / "ffmpeg-elsewhere", "7.1"))
+    ffmpeg._remember("bundled@/elsewhere/imageio_ffmpeg/__init__.py", None, elsewhere)
+    assert ffmpeg.find_tools().ffmpeg == imageio_ffmpeg.get_ffmpeg_exe()

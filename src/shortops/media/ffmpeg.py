@@ -9,6 +9,7 @@ pay every time. A replaced or updated executable has another size or time and is
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -45,7 +46,8 @@ def find_tools() -> Tools:
     ffmpeg = (
         ffmpeg_executable(settings.ffmpeg)
         if settings.ffmpeg
-        else _cached("bundled", None) or _remember("bundled", None, ffmpeg_executable(None))
+        else _cached(_bundled_key(), None)
+        or _remember(_bundled_key(), None, ffmpeg_executable(None))
     )
     return Tools(
         ffmpeg=ffmpeg,
@@ -141,6 +143,12 @@ def available_filters(ffmpeg: str) -> frozenset[str]:
 
 def _cache_file() -> Path:
     return get_settings().cache_dir / "ffmpeg.json"
+
+
+def _bundled_key() -> str:
+    """The cache key of the bundled FFmpeg: one per installed imageio-ffmpeg (per environment)."""
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    return f"bundled@{spec.origin if spec is not None else ''}"
 
 
 def _identity(path: str) -> list[int] | None:
