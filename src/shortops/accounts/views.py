@@ -22,7 +22,6 @@ from shortops.providers.manual import PRESETS
 from shortops.providers.registry import provider_classes
 from shortops.web.csrf import csrf_protect
 from shortops.web.pages import error_message, flash, page, redirect, translate
-from shortops.web.views import SECTIONS
 from shortops.workspaces.deps import DbSession, web_actor
 from shortops.workspaces.permissions import Permission
 from shortops.workspaces.service import Actor
@@ -35,27 +34,6 @@ Writer = Annotated[Actor, Depends(web_actor(Permission.write))]
 Admin = Annotated[Actor, Depends(web_actor(Permission.manage_workspace))]
 
 ACCOUNTS_SHOWN = 200
-
-
-@router.get("/publish", response_class=HTMLResponse)
-def publish(
-    request: Request, session: DbSession, actor: Reader, page_number: int = 1
-) -> HTMLResponse:
-    params = PageParams(page=max(1, page_number), per_page=50)
-    accounts, total = service.list_accounts(session, workspace_id=actor.workspace.id, params=params)
-    title, what, next_step = SECTIONS["publish"]
-    return page(
-        request,
-        "publish.html",
-        actor=actor,
-        active="publish",
-        title=title,
-        what=what,
-        next_step=next_step,
-        accounts=accounts,
-        status_labels=STATUS_LABELS,
-        total=total,
-    )
 
 
 # --- the accounts page ----------------------------------------------------------------------------
