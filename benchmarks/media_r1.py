@@ -161,9 +161,8 @@ def alternating(runs: int, jobs: list[Callable[[int], Measurement]]) -> list[tup
 def batch_figures(master: Path, music: Path, work: Path, count: int) -> tuple[float, float]:
     """Wall time of `count` renditions one after another, and in parallel bounded by cores."""
     from shortops.config import get_settings
-    from shortops.media.flows import encoder_threads
     from shortops.media.profiles import BUILTIN_PROFILES
-    from shortops.media.render import RenderFiles, render
+    from shortops.media.render import RenderFiles, encoder_threads, render
     from shortops.media.spec import EditSpec, Music, TextOverlay
 
     profile = BUILTIN_PROFILES["tiktok"]

@@ -42,6 +42,7 @@ from shortops.models import (
     EditTemplate,
     MediaAsset,
     Membership,
+    MetricImport,
     NotificationKind,
     Post,
     Publication,
@@ -159,6 +160,13 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/workspaces/{workspace_id}/templates/{template_id}"): Permission.read,
     ("PATCH", "/api/v1/workspaces/{workspace_id}/templates/{template_id}"): Permission.write,
     ("DELETE", "/api/v1/workspaces/{workspace_id}/templates/{template_id}"): Permission.write,
+    # measure
+    ("GET", "/api/v1/workspaces/{workspace_id}/metrics/totals"): Permission.analyze,
+    ("GET", "/api/v1/workspaces/{workspace_id}/metrics/overview"): Permission.analyze,
+    ("GET", "/api/v1/workspaces/{workspace_id}/metrics/posts"): Permission.analyze,
+    ("GET", "/api/v1/workspaces/{workspace_id}/metrics/imports"): Permission.analyze,
+    ("POST", "/api/v1/workspaces/{workspace_id}/metrics/imports"): Permission.import_metrics,
+    ("GET", "/api/v1/workspaces/{workspace_id}/metrics/imports/{import_id}"): Permission.analyze,
 }
 
 WEB_ROUTES: dict[tuple[str, str], str] = {
@@ -200,7 +208,20 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/settings/notifications"): Permission.manage_workspace,
     ("POST", "/settings/notifications/test"): Permission.manage_workspace,
     ("GET", "/engage"): Permission.read,
-    ("GET", "/measure"): Permission.read,
+    ("GET", "/measure"): Permission.analyze,
+    ("GET", "/measure/posts"): Permission.analyze,
+    ("GET", "/measure/posts/{publication_id}"): Permission.analyze,
+    ("GET", "/measure/accounts/{account_id}"): Permission.analyze,
+    ("GET", "/measure/compare"): Permission.analyze,
+    ("GET", "/measure/import"): Permission.import_metrics,
+    ("POST", "/measure/import"): Permission.import_metrics,
+    ("GET", "/measure/imports"): Permission.analyze,
+    ("GET", "/measure/imports/{import_id}"): Permission.analyze,
+    ("GET", "/measure/reports"): Permission.analyze,
+    ("POST", "/measure/reports"): Permission.analyze,
+    ("GET", "/measure/reports/{report_id}"): Permission.analyze,
+    ("GET", "/measure/reports/{report_id}/pdf"): Permission.analyze,
+    ("POST", "/measure/reports/schedules/{kind}"): Permission.manage_workspace,
     ("GET", "/earn"): Permission.read,
     ("GET", "/settings"): Permission.read,
     ("POST", "/settings"): Permission.manage_workspace,
@@ -259,6 +280,9 @@ ANY_MEDIA_IDS = {
     "remote_id": "sbx0000000000000000",
     "post_id": 1,
     "publication_id": 1,
+    "import_id": 1,
+    "report_id": 1,
+    "kind": "weekly",
 }
 
 
@@ -326,7 +350,15 @@ def _api_call(
     ids.update(_media_ids(session, world, method, path))
     ids.update(_account_ids(session, world, method, path))
     ids.update(_publishing_ids(session, world, path))
+    ids.update(_metrics_ids(session, world, path))
     url = path.format(**ids)
+    if (method, path) == ("POST", "/api/v1/workspaces/{workspace_id}/metrics/imports"):
+        return client.post(
+            url,
+            files=[("files", ("Overview.csv", _overview_csv(), "text/csv"))],
+            data={"account": f"alpha_tiktok_{next(_calls)}", "year": "2026"},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
     if (method, path) == ("PUT", "/api/v1/workspaces/{workspace_id}/uploads/{upload_id}"):
         return client.put(
             url,
@@ -544,6 +576,7 @@ def _web_call(
         **_media_ids(session, world, method, path),
         **_account_ids(session, world, method, path),
         **_publishing_ids(session, world, path),
+        **_metrics_ids(session, world, path),
     )
     if method == "GET":
         return client.get(url, follow_redirects=False)
@@ -579,8 +612,14 @@ def _web_call(
         "/publish/new/check": _composer_form(world),
         "/publish/publications/{publication_id}/reschedule": {"at": "2099-01-01T00:00"},
         "/publish/publications/{publication_id}/complete": {"url": "https://weibo.com/alpha/1"},
+        "/measure/reports": {"kind": "weekly", "start": "2026-11-25"},
+        "/measure/reports/schedules/{kind}": {"enabled": "1", "emails": "boss@c.example"},
     }
     data = {**forms.get(path, {}), "csrf_token": factories.csrf(client, "/login")}
+    if path == "/measure/import":
+        data.update(account="", new_account=f"alpha_tt_{next(_calls)}", year="2026")
+        files = [("files", ("Overview.csv", _overview_csv(), "text/csv"))]
+        return client.post(url, data=data, files=files, follow_redirects=False)
     return client.post(url, data=data, follow_redirects=False)
 
 
@@ -1157,3 +1196,68 @@ def test_api_outsider_cannot_use_another_workspaces_posts(
     session.expire_all()
     row = session.get(Publication, publication)
     assert row is not None and row.status == PublicationStatus.scheduled
+
+
+# --- measure ------------------------------------------------------------------------------------
+
+
+def _overview_csv() -> bytes:
+    """A TikTok Studio Overview export, as TikTok writes it (BOM, every field quoted)."""
+    return (
+        '\ufeff"Date","Video Views","Profile Views","Likes","Comments","Shares"\n'
+        '"April 12","1591","40","120","8","3"\n"April 13","1200","31","90","5","2"'
+    ).encode()
+
+
+def _metrics_ids(session: Session, world: World, path: str) -> dict[str, Any]:
+    if "{kind}" in path:
+        return {"kind": "weekly"}
+    if "{report_id}" in path:
+        return {"report_id": _report_id(session, world)}
+    if "{import_id}" not in path:
+        return {}
+    row = MetricImport(
+        workspace_id=world.a.id,
+        kind="tiktok_studio",
+        platform="tiktok",
+        filename="Overview.csv",
+        sha256="0" * 64,
+        rows=2,
+    )
+    session.add(row)
+    session.commit()
+    return {"import_id": row.id}
+
+
+def _report_id(session: Session, world: World) -> int:
+    """Workspace A's weekly report (made once, then reused)."""
+    from datetime import date
+
+    from shortops.models import Report, ReportKind
+    from shortops.reports import flows as report_flows
+
+    found = session.scalar(select(Report.id).where(Report.workspace_id == world.a.id))
+    if found is not None:
+        return found
+    report, _data = report_flows.make_report(
+        session,
+        settings=get_settings(),
+        workspace=world.a,
+        kind=ReportKind.weekly,
+        start=date(2026, 11, 23),
+        end=date(2026, 11, 29),
+        language="en",
+    )
+    session.commit()
+    return report.id
+
+
+def test_outsider_cannot_see_another_workspaces_reports(
+    app: Any, session: Session, world: World
+) -> None:
+    report_id = _report_id(session, world)
+    client = _signed_in(app, world.outsider)
+    for url in (f"/measure/reports/{report_id}", f"/measure/reports/{report_id}/pdf"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        _assert_no_leak(response.text, world)

@@ -23,9 +23,11 @@ from shortops.config import Settings, get_settings
 from shortops.db.session import get_engine, session_factory
 from shortops.media.links import router as media_links
 from shortops.media.views import router as media_views
+from shortops.metrics.views import router as metrics_views
 from shortops.notifications.views import router as notifications_views
 from shortops.providers.sandbox.views import router as sandbox_views
 from shortops.publishing.views import router as publishing_views
+from shortops.reports.views import router as reports_views
 from shortops.system.views import router as system_views
 from shortops.web.views import router as shell_views
 from shortops.workspaces.deps import SESSION_COOKIE
@@ -85,6 +87,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     app.include_router(settings_views)
     app.include_router(system_views)
     app.include_router(media_views)
+    app.include_router(reports_views)
+    app.include_router(metrics_views)
     app.include_router(media_links)
     app.include_router(notifications_views)
     app.include_router(sandbox_views)

@@ -44,8 +44,12 @@ class ShortopsError(Exception):
     def render(self, gettext: Any = None) -> str:
         """The message, translated by `gettext` when given, with parameters filled in."""
         text = gettext(self.message_template) if gettext else self.message_template
+        params = self.params
+        if gettext and isinstance(params.get("detail"), str):
+            # A detail is often one of our own messages (N_): it is translated too.
+            params = {**params, "detail": gettext(params["detail"])}
         try:
-            return str(text.format(**self.params)) if self.params else str(text)
+            return str(text.format(**params)) if params else str(text)
         except (KeyError, IndexError):
             return str(self.message_template)
 

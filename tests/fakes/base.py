@@ -10,6 +10,8 @@ contract suite uses:
   "drop" (the request is read, then the connection is closed without an answer: the client
   cannot know whether it happened), "slow" (answer after `slow_s`).
 - `expire_tokens()`: every access token issued so far stops working (the platform's expiry).
+- `advance(seconds)`: move the fake's clock (`now()`): token ages and expiry, and how far the
+  metric counters have grown (`grown_counters`).
 - `processing_polls`: how many status polls a fresh upload stays "processing".
 - `requests`: everything received, for assertions (method, path, headers, body size).
 
@@ -18,6 +20,7 @@ Nothing here imports shortops: a fake knows only the platform's published contra
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import threading
@@ -97,6 +100,7 @@ class FakeServer:
         self.processing_polls = 0
         self.slow_s = 2.0
         self.retry_after_s = 1
+        self.clock_offset_s = 0.0
         self.access_tokens: dict[str, dict[str, Any]] = {}
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
         self.routes = self._collect_routes()
@@ -123,6 +127,14 @@ class FakeServer:
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def now(self) -> float:
+        """The fake's time (epoch seconds): the real time moved by `advance`."""
+        return time.time() + self.clock_offset_s
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.clock_offset_s += seconds
+
     def fail_next(self, kind: str, *, endpoint: str | None = None, times: int = 1) -> None:
         with self.lock:
             self.faults.append(Fault(kind, endpoint, times))
@@ -146,7 +158,7 @@ class FakeServer:
         self, subject: str, *, access_ttl_s: int, refresh_ttl_s: int
     ) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        now = time.time()
+        now = self.now()
         with self.lock:
             self.access_tokens[access] = {"subject": subject, "expires_at": now + access_ttl_s}
             self.refresh_tokens[refresh] = {"subject": subject, "expires_at": now + refresh_ttl_s}
@@ -157,7 +169,7 @@ class FakeServer:
         token = request.bearer()
         with self.lock:
             entry = self.access_tokens.get(token or "")
-            if entry is None or entry["expires_at"] < time.time():
+            if entry is None or entry["expires_at"] < self.now():
                 return None
             return str(entry["subject"])
 
@@ -165,7 +177,7 @@ class FakeServer:
         """The subject of a valid refresh token; with `rotate` the token is spent."""
         with self.lock:
             entry = self.refresh_tokens.get(token)
-            if entry is None or entry["expires_at"] < time.time():
+            if entry is None or entry["expires_at"] < self.now():
                 return None
             if rotate:
                 del self.refresh_tokens[token]
@@ -248,3 +260,21 @@ class FakeServer:
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
         return Handler
+
+
+def grown_counters(post_id: str, age_s: float) -> dict[str, int]:
+    """A post's cumulative counters at `age_s` seconds old: they only grow, fast at first, and
+    differ from post to post (seeded by the id). The same id and age give the same numbers."""
+    seed = int(hashlib.sha256(post_id.encode()).hexdigest()[:8], 16)
+    hours = max(0.0, age_s) / 3600
+    views = int((200 + seed % 800) * hours**0.7) + seed % 7
+    return {
+        "views": views,
+        "likes": views * (4 + seed % 6) // 100,
+        "comments": views // 60,
+        "shares": views // 90,
+        "saves": views // 70,
+        "reach": views * 4 // 5,
+        "followers_gained": views // 300,
+        "watch_ms": views * (3000 + seed % 4000),
+    }

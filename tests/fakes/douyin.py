@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -123,7 +122,6 @@ class FakeDouyin(FakeServer):
         self.list_video_ids = True
         self.numeric_item_ids = False
         self.drop_create_answer = False
-        self.clock_offset_s = 0.0
         # State.
         self.codes: dict[str, dict[str, Any]] = {}
         self.authorizations: list[dict[str, str]] = []
@@ -135,13 +133,6 @@ class FakeDouyin(FakeServer):
         self._serial = 0
 
     # --- controls ---------------------------------------------------------------------------
-
-    def now(self) -> float:
-        return time.time() + self.clock_offset_s
-
-    def advance(self, seconds: float) -> None:
-        with self.lock:
-            self.clock_offset_s += seconds
 
     def video_count(self) -> int:
         with self.lock:

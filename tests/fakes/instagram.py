@@ -127,7 +127,6 @@ class FakeInstagram(FakeServer):
         self.rate_limit_minutes = 1
         self.fetch_timeout_s = 5.0
         self.drop_publish_answer = False
-        self.clock_offset_s = 0.0
         # State.
         self.codes: dict[str, dict[str, Any]] = {}
         self.authorizations: list[dict[str, str]] = []
@@ -137,14 +136,6 @@ class FakeInstagram(FakeServer):
         self._serial = 0
 
     # --- controls ---------------------------------------------------------------------------
-
-    def now(self) -> float:
-        return time.time() + self.clock_offset_s
-
-    def advance(self, seconds: float) -> None:
-        """Move the fake's clock (token ages, container expiry, the rolling 24 h window)."""
-        with self.lock:
-            self.clock_offset_s += seconds
 
     def container_count(self) -> int:
         with self.lock:

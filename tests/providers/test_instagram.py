@@ -212,7 +212,8 @@ def test_authorization_url_is_business_login(harness: Harness, fake: FakeInstagr
         "client_id": fake.app_id,
         "redirect_uri": REDIRECT,
         "response_type": "code",
-        "scope": "instagram_business_basic,instagram_business_content_publish",
+        "scope": "instagram_business_basic,instagram_business_content_publish,"
+        "instagram_business_manage_insights",
         "state": "s-1",
     }
     assert start_.code_verifier is None  # Instagram documents no PKCE

@@ -238,13 +238,15 @@ def test_metrics_follow_a_fixed_curve(harness: SandboxHarness, store: SandboxSto
     later = utcnow() + timedelta(hours=24)
     at_day = SandboxProvider(store=store, clock=lambda: later)
     at_two_days = SandboxProvider(store=store, clock=lambda: later + timedelta(hours=24))
-    day = at_day.fetch_post_metrics(tokens, ticket.reference)
-    assert day == at_day.fetch_post_metrics(tokens, ticket.reference), "deterministic"
-    two = at_two_days.fetch_post_metrics(tokens, ticket.reference)
-    assert 0 < day["views"] < two["views"]
-    assert two["likes"] >= day["likes"] and 0 < two["completion_rate"] <= 1
+    (day,) = at_day.fetch_post_metrics(tokens, [ticket.reference, "sbx-not-there"])
+    assert [day] == at_day.fetch_post_metrics(tokens, [ticket.reference]), "deterministic"
+    (two,) = at_two_days.fetch_post_metrics(tokens, [ticket.reference])
+    assert day.remote_id == ticket.reference and day.captured_at == later
+    assert day.views is not None and two.views is not None and 0 < day.views < two.views
+    assert (two.likes or 0) >= (day.likes or 0)
+    assert two.completion_rate is not None and 0 < two.completion_rate <= 1
     account = at_two_days.fetch_account_metrics(tokens)
-    assert account["posts_count"] == 1 and account["total_views"] == two["views"]
+    assert account.posts_count == 1 and account.total_views == two.views
 
 
 def test_every_process_sees_the_same_posts(harness: SandboxHarness, store: SandboxStore) -> None:

@@ -332,7 +332,7 @@ def test_authorization_url_asks_for_pkce_the_tiktok_way(harness: Harness, fake: 
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert url.path == "/v2/auth/authorize/"
     assert query["client_key"] == fake.client_key
-    assert query["scope"] == "user.info.basic,video.publish,video.upload"
+    assert query["scope"] == "user.info.basic,video.publish,video.upload,user.info.stats,video.list"
     assert query["response_type"] == "code" and query["redirect_uri"] == REDIRECT
     assert query["code_challenge_method"] == "S256"
     assert start.code_verifier and 43 <= len(start.code_verifier) <= 128

@@ -13,6 +13,7 @@ STATUS_LABELS = {
     AccountStatus.connected: N_("Connected"),
     AccountStatus.needs_reauth: N_("Needs reconnecting"),
     AccountStatus.disconnected: N_("Disconnected"),
+    AccountStatus.import_only: N_("Import only"),
 }
 
 # The endpoint overrides a platform app may set (sandboxes of the platform, test servers).

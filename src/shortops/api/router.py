@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from shortops.accounts.api import router as accounts_router
 from shortops.media.api import router as media_router
+from shortops.metrics.api import router as metrics_router
 from shortops.notifications.api import router as notifications_router
 from shortops.publishing.api import router as publishing_router
 from shortops.system.api import router as system_router
@@ -21,5 +22,6 @@ def build_api_router() -> APIRouter:
     router.include_router(accounts_router)
     router.include_router(media_router)
     router.include_router(publishing_router)
+    router.include_router(metrics_router)
     router.include_router(notifications_router)
     return router

@@ -1,23 +1,26 @@
-"""What every command shares: settings, a database session, workspace choice, error output."""
+"""What every command shares: settings, a database session, workspace choice, error output.
+
+The database layer is imported when a command first opens the database, not with this module:
+`shortops media render` starts FFmpeg before it needs the database (shortops.media.headstart).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlalchemy import make_url, select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from shortops.config import Settings, get_settings
-from shortops.db.migrate import upgrade
-from shortops.db.session import get_engine, session_scope
 from shortops.errors import N_, ConfigurationError, NotFound, ShortopsError
-from shortops.models import Membership, Role, User, Workspace
-from shortops.workspaces import service
-from shortops.workspaces.service import Actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from shortops.models import Workspace
+    from shortops.workspaces.service import Actor
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -39,6 +42,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 @contextmanager
 def database() -> Iterator[Session]:
     """A migrated database session committed at the end; shortops errors become exit code 1."""
+    from shortops.db.migrate import upgrade
+    from shortops.db.session import get_engine, session_scope
+
     try:
         settings = get_settings()
         with reachable_database(settings):
@@ -52,6 +58,8 @@ def database() -> Iterator[Session]:
 @contextmanager
 def reachable_database(settings: Settings) -> Iterator[None]:
     """Turn a database that cannot be reached (or lacks its driver) into a plain message."""
+    from sqlalchemy.exc import OperationalError
+
     try:
         yield
     except OperationalError as exc:
@@ -68,11 +76,15 @@ def reachable_database(settings: Settings) -> Iterator[None]:
 
 
 def _safe_url(settings: Settings) -> str:
+    from sqlalchemy import make_url
+
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
 def resolve_workspace(session: Session, slug: str | None) -> Workspace:
     """The workspace named by `--workspace`, or the only one there is."""
+    from shortops.workspaces import service
+
     if slug:
         return service.get_workspace_by_slug_or_raise(session, slug=slug)
     workspaces = service.list_all_workspaces(session)
@@ -88,6 +100,11 @@ def resolve_workspace(session: Session, slug: str | None) -> Workspace:
 
 def operator_actor(session: Session, workspace: Workspace) -> Actor:
     """Someone at the machine's console acts with owner rights, recorded as the first owner."""
+    from sqlalchemy import select
+
+    from shortops.models import Membership, Role, User
+    from shortops.workspaces.service import Actor
+
     owner = session.scalar(
         select(User)
         .join(Membership, Membership.user_id == User.id)

@@ -18,7 +18,6 @@ from shortops import __version__
 from shortops.cli.common import console, database, fail
 from shortops.config import get_settings
 from shortops.errors import ShortopsError
-from shortops.workspaces import service
 
 # Command groups by name, and the module holding each group's `app`.
 GROUPS: dict[str, str] = {
@@ -30,6 +29,12 @@ GROUPS: dict[str, str] = {
     "posts": "shortops.cli.posts",
     "publish": "shortops.cli.publish",
     "accounts": "shortops.cli.accounts",
+    "metrics": "shortops.cli.metrics",
+}
+# Top-level commands that live in a group's module: name -> (module, function).
+TOP_COMMANDS: dict[str, tuple[str, str]] = {
+    "import": ("shortops.cli.metrics", "import_command"),
+    "report": ("shortops.cli.reports", "report_command"),
 }
 # Top-level commands that live in shortops.cli.server (they import uvicorn and the web app).
 SERVER_COMMANDS = ("serve", "worker")
@@ -44,6 +49,8 @@ def init(
     name: str = typer.Option("", "--name", help="Owner's display name."),
 ) -> None:
     """Set up the owner account and the first workspace without prompts (once only)."""
+    from shortops.workspaces import service
+
     with database() as session:
         get_settings().resolved_secret_key()  # created now, so the first run is complete
         user, created = service.set_up(
@@ -79,6 +86,9 @@ def build_app(only: str | None = None) -> typer.Typer:
     for name, module in GROUPS.items():
         if only is None or only == name:
             app.add_typer(importlib.import_module(module).app, name=name)
+    for name, (module, function) in TOP_COMMANDS.items():
+        if only is None or only == name:
+            app.command(name)(getattr(importlib.import_module(module), function))
     app.command("init")(init)
     app.command("version")(version)
     return app
@@ -87,7 +97,8 @@ def build_app(only: str | None = None) -> typer.Typer:
 def requested(argv: list[str]) -> str | None:
     """The group or server command `argv` runs, when it names one; else None (build all)."""
     first = next((arg for arg in argv if not arg.startswith("-")), None)
-    return first if first in GROUPS or first in SERVER_COMMANDS else None
+    known = first in GROUPS or first in SERVER_COMMANDS or first in TOP_COMMANDS
+    return first if known else None
 
 
 def main() -> None:

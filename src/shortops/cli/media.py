@@ -1,4 +1,9 @@
-"""`shortops media …`: import files into the library, list it, render one file for a platform."""
+"""`shortops media …`: import files into the library, list it, render one file for a platform.
+
+The database layer and the library's services are imported inside each command, not here, so
+`media render` can start FFmpeg on the user's files before it opens the library
+(`shortops.media.headstart`).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import (
@@ -21,8 +27,6 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
-from sqlalchemy.orm import Session
 
 from shortops.cli.common import (
     WorkspaceOption,
@@ -33,21 +37,27 @@ from shortops.cli.common import (
     operator_actor,
     resolve_workspace,
 )
-from shortops.config import get_settings
-from shortops.db.session import session_scope
+from shortops.config import Settings, get_settings
 from shortops.errors import ShortopsError
-from shortops.kit.pagination import PageParams
-from shortops.media import flows, service
-from shortops.media.schemas import KIND_LABELS, RenditionsCreate
+from shortops.media.headstart import HeadStart
+from shortops.media.probe import MediaInfo
+from shortops.media.profiles import BUILTIN_PROFILES
+from shortops.media.render import Renderer, RenderFiles, encoder_threads, render
+from shortops.media.runner import ProgressCallback
 from shortops.media.spec import Cover, EditSpec, Fit, Music, Subtitles, TextOverlay, TextStyle
 from shortops.media.spec import Logo as LogoSpec
 from shortops.media.store import MediaStore
-from shortops.models import AssetKind, MediaAsset, Rendition, RenditionStatus
-from shortops.workspaces.service import Actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from shortops.models import MediaAsset
+    from shortops.workspaces.service import Actor
 
 app = typer.Typer(help="The media library: import, list, render.", no_args_is_help=True)
 
 WAIT_POLL_S = 0.5
+ASSET_KINDS = ("video", "audio", "image", "subtitles")
 
 
 def _progress() -> Progress:
@@ -61,22 +71,34 @@ def _progress() -> Progress:
     )
 
 
-def _import(
-    session: Session, store: MediaStore, actor: Actor, path: Path, *, previews: bool = True
-) -> tuple[MediaAsset, bool]:
-    """Import one file with a byte progress bar on stderr."""
-    if not path.is_file():
-        raise fail(f"{path} is not a file.")
-    size = path.stat().st_size
-    with Progress(
+def _byte_progress() -> Progress:
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
         console=err_console,
         transient=True,
-    ) as progress:
-        task = progress.add_task(f"Checking {path.name}", total=size)
+    )
+
+
+def _import(
+    session: Session,
+    store: MediaStore,
+    actor: Actor,
+    path: Path,
+    progress: Progress,
+    *,
+    previews: bool = True,
+    probed: MediaInfo | None = None,
+) -> tuple[MediaAsset, bool]:
+    """Import one file, its progress shown as a task of `progress` (removed when done)."""
+    from shortops.media import flows
+
+    if not path.is_file():
+        raise fail(f"{path} is not a file.")
+    task = progress.add_task(f"Checking {path.name}", total=path.stat().st_size)
+    try:
         asset, created = flows.import_file(
             session,
             store=store,
@@ -89,7 +111,10 @@ def _import(
                 task, completed=done, description=f"Copying {path.name}"
             ),
             previews=previews,
+            probed=probed,
         )
+    finally:
+        progress.remove_task(task)
     session.commit()
     return asset, created
 
@@ -108,7 +133,8 @@ def import_command(
         actor = operator_actor(session, resolve_workspace(session, workspace))
         for path in paths:
             try:
-                asset, created = _import(session, store, actor, path)
+                with _byte_progress() as progress:
+                    asset, created = _import(session, store, actor, path, progress)
             except ShortopsError as exc:
                 session.rollback()
                 failed += 1
@@ -123,16 +149,28 @@ def import_command(
 @app.command("list")
 def list_command(
     workspace: str | None = WorkspaceOption,
-    kind: AssetKind | None = typer.Option(
+    kind: str | None = typer.Option(
         None, "--kind", metavar="KIND", help="video, audio, image or subtitles."
     ),
     page: int = typer.Option(1, "--page", min=1, metavar="N", help="Page of 100, newest first."),
 ) -> None:
     """List the library with each file's facts and renditions."""
+    from rich.table import Table
+
+    from shortops.kit.pagination import PageParams
+    from shortops.media import service
+    from shortops.media.schemas import KIND_LABELS
+    from shortops.models import AssetKind, RenditionStatus
+
+    if kind is not None and kind not in ASSET_KINDS:
+        raise fail(f"--kind must be one of {', '.join(ASSET_KINDS)}, not {kind}.")
     with database() as session:
         ws = resolve_workspace(session, workspace)
         assets, total = service.list_assets(
-            session, workspace_id=ws.id, params=PageParams(page=page, per_page=100), kind=kind
+            session,
+            workspace_id=ws.id,
+            params=PageParams(page=page, per_page=100),
+            kind=AssetKind(kind) if kind else None,
         )
         renditions = service.renditions_by_asset(
             session, workspace_id=ws.id, asset_ids=[a.id for a in assets]
@@ -213,37 +251,131 @@ def render_command(
         raise fail(f"--fit must be crop or pad, not {fit}.")
     settings = get_settings()
     store = MediaStore.from_settings(settings)
-    with database() as session:
-        actor = operator_actor(session, resolve_workspace(session, workspace))
-        master, _ = _import(session, store, actor, input_path, previews=False)
-        side = {
-            role: _import(session, store, actor, path, previews=False)[0].id
-            for role, path in (("subtitles", subtitles), ("music", music), ("logo", logo))
-            if path is not None
-        }
-        spec = EditSpec(
+    side_paths = {"subtitles": subtitles, "music": music, "logo": logo}
+
+    def spec_naming(refs: dict[str, dict[str, Any]]) -> EditSpec:
+        """The edit these options ask for, its side files named by `refs` (ids or paths)."""
+        return EditSpec(
             fit=Fit.model_validate({"mode": fit}),
             overlays=(TextOverlay(text=caption, style=TextStyle(position="bottom")),)
             if caption
             else (),
-            subtitles=Subtitles(asset_id=side["subtitles"]) if "subtitles" in side else None,
-            music=Music(asset_id=side["music"], volume=music_volume, duck=duck)
-            if "music" in side
+            subtitles=Subtitles(**refs["subtitles"]) if "subtitles" in refs else None,
+            music=Music(**refs["music"], volume=music_volume, duck=duck)
+            if "music" in refs
             else None,
-            logo=LogoSpec(asset_id=side["logo"]) if "logo" in side else None,
+            logo=LogoSpec(**refs["logo"]) if "logo" in refs else None,
             loudness_lufs=loudness,
             cover=Cover(enabled=cover),
         )
+
+    with _progress() as progress:
+        task = progress.add_task(f"Rendering for {platform}", total=1.0)
+
+        def report(fraction: float) -> None:
+            progress.update(task, completed=fraction)
+
+        head = _head_start(
+            settings,
+            store,
+            input_path,
+            platform,
+            side_paths,
+            spec_naming({r: {"path": str(p)} for r, p in side_paths.items() if p is not None}),
+            report,
+        )
+        with head or nullcontext():
+            rendition_id = _file_and_request(
+                store,
+                input_path,
+                platform,
+                side_paths,
+                spec_naming,
+                progress,
+                workspace,
+                probed=head.probe_of if head else lambda path: None,
+            )
+            with _cancel_on_interrupt(rendition_id):
+                _render_here_or_wait(
+                    settings, rendition_id, report, renderer=head.adopt if head else render
+                )
+    _print_result(settings, store, rendition_id, out=out, as_json=as_json)
+
+
+def _head_start(
+    settings: Settings,
+    store: MediaStore,
+    master: Path,
+    platform: str,
+    side_paths: dict[str, Path | None],
+    spec: EditSpec,
+    report: ProgressCallback,
+) -> HeadStart | None:
+    """Start FFmpeg on the user's files while the library files them (built-in profiles only:
+    a workspace's own profile is known only once the database is open)."""
+    profile = BUILTIN_PROFILES.get(platform)
+    files = [master, *(p for p in side_paths.values() if p is not None)]
+    if profile is None or not all(path.is_file() for path in files):
+        return None  # the library gives the proper message
+    return HeadStart.begin(
+        master,
+        spec,
+        profile,
+        RenderFiles(**{role: p for role, p in side_paths.items() if p is not None}),
+        store.temp_file(".mp4"),
+        threads=encoder_threads(settings, alone=True),
+        timeout_s=settings.render_timeout_seconds,
+        on_progress=report,
+    )
+
+
+def _file_and_request(
+    store: MediaStore,
+    master_path: Path,
+    platform: str,
+    side_paths: dict[str, Path | None],
+    spec_naming: Callable[[dict[str, dict[str, Any]]], EditSpec],
+    progress: Progress,
+    workspace: str | None,
+    *,
+    probed: Callable[[Path], MediaInfo | None],
+) -> int:
+    """Import the master and side files into the library and ask for the rendition; its id."""
+    from shortops.media import flows
+    from shortops.media.schemas import RenditionsCreate
+
+    with database() as session:
+        actor = operator_actor(session, resolve_workspace(session, workspace))
+
+        def imported(path: Path) -> MediaAsset:
+            asset, _ = _import(
+                session, store, actor, path, progress, previews=False, probed=probed(path)
+            )
+            return asset
+
+        master = imported(master_path)
+        refs = {
+            role: {"asset_id": imported(path).id}
+            for role, path in side_paths.items()
+            if path is not None
+        }
         ((rendition, _send),) = flows.request_renditions(
             session,
             actor=actor,
-            data=RenditionsCreate(asset_id=master.id, profiles=[platform], spec=spec),
+            data=RenditionsCreate(asset_id=master.id, profiles=[platform], spec=spec_naming(refs)),
             store=store,
         )
         session.commit()
-        rendition_id = rendition.id
-    with _cancel_on_interrupt(rendition_id):
-        _render_here_or_wait(rendition_id, f"Rendering for {platform}")
+        return rendition.id
+
+
+def _print_result(
+    settings: Settings, store: MediaStore, rendition_id: int, *, out: Path | None, as_json: bool
+) -> None:
+    from shortops.db.session import session_scope
+    from shortops.media import service
+    from shortops.models import Rendition, RenditionStatus
+
     with session_scope(settings) as session:
         done = session.get(Rendition, rendition_id)
         assert done is not None
@@ -272,33 +404,35 @@ def render_command(
             typer.echo(str(path))
 
 
-def _render_here_or_wait(rendition_id: int, label: str) -> None:
+def _render_here_or_wait(
+    settings: Settings, rendition_id: int, report: ProgressCallback, *, renderer: Renderer
+) -> None:
     """Render in this process when the rendition is queued; else follow the worker on it."""
-    settings = get_settings()
-    with _progress() as progress:
-        task = progress.add_task(label, total=1.0)
+    from shortops.db.session import session_scope
+    from shortops.media import flows
+    from shortops.models import Rendition, RenditionStatus
 
-        def report(fraction: float) -> None:
-            progress.update(task, completed=fraction)
+    def run_here() -> bool:
+        return flows.run_rendition(
+            settings, rendition_id, renderer=renderer, on_progress=report, alone=True
+        )
 
-        if flows.run_rendition(settings, rendition_id, on_progress=report, alone=True):
-            return
-        # Ready already, or a worker holds it: follow the row until it settles.
-        while True:
-            with session_scope(settings) as session:
-                row = session.get(Rendition, rendition_id)
-                if row is None or row.status not in (
-                    RenditionStatus.queued,
-                    RenditionStatus.rendering,
-                ):
-                    return
-                progress.update(task, completed=row.progress)
-                queued = row.status == RenditionStatus.queued
-            if queued and flows.run_rendition(
-                settings, rendition_id, on_progress=report, alone=True
+    if run_here():
+        return
+    # Ready already, or a worker holds it: follow the row until it settles.
+    while True:
+        with session_scope(settings) as session:
+            row = session.get(Rendition, rendition_id)
+            if row is None or row.status not in (
+                RenditionStatus.queued,
+                RenditionStatus.rendering,
             ):
                 return
-            time.sleep(WAIT_POLL_S)
+            report(row.progress)
+            queued = row.status == RenditionStatus.queued
+        if queued and run_here():
+            return
+        time.sleep(WAIT_POLL_S)
 
 
 @contextmanager
@@ -307,6 +441,9 @@ def _cancel_on_interrupt(rendition_id: int) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
+        from shortops.db.session import session_scope
+        from shortops.media import service
+
         with session_scope(get_settings()) as session:
             service.abandon_rendition(session, rendition_id=rendition_id)
         err_console.print("Cancelled.")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +29,14 @@ from shortops.media.pipeline.subtitles import decode_subtitle_bytes, subtitle_cu
 from shortops.media.previews import make_previews
 from shortops.media.probe import AudioStream, MediaInfo, VideoStream, probe
 from shortops.media.profiles import PlatformProfile
-from shortops.media.render import RenderFiles, RenderResult, render, resolve_fonts
+from shortops.media.render import (
+    Renderer,
+    RenderFiles,
+    RenderResult,
+    encoder_threads,
+    render,
+    resolve_fonts,
+)
 from shortops.media.schemas import MediaFacts, RenditionsCreate
 from shortops.media.service import Inspected
 from shortops.media.spec import EditSpec
@@ -59,16 +65,17 @@ def file_extension(filename: str) -> str:
     return suffix if ok else ""
 
 
-def inspect_file(path: Path, *, filename: str) -> Inspected:
+def inspect_file(path: Path, *, filename: str, probed: MediaInfo | None = None) -> Inspected:
     """What `path` (uploaded as `filename`) is; refuses files FFmpeg cannot read.
 
     Subtitles are read as text (FFmpeg would accept almost any text as SRT); everything else
-    is probed, and the probe's message names the user's file, not a temporary one.
+    is probed, unless the caller `probed` it already, and the probe's message names the user's
+    file, not a temporary one.
     """
     if file_extension(filename) in SUBTITLE_EXTENSIONS:
         return _inspect_subtitles(path, filename=filename)
     try:
-        info = probe(path)
+        info = probed or probe(path)
     except MediaError as exc:
         if "name" in exc.params:
             exc.params["name"] = filename
@@ -183,6 +190,7 @@ def import_file(
     sha256: str | None = None,
     on_progress: ProgressCallback | None = None,
     previews: bool = True,
+    probed: MediaInfo | None = None,
 ) -> tuple[MediaAsset, bool]:
     """Import `source` as an asset; (asset, False) when the same bytes are already in the library.
 
@@ -190,9 +198,10 @@ def import_file(
     With `move`, `source` (an upload inside the store, whose `sha256` the caller may already
     know) is moved into place instead of copied. Without `previews` the poster is made the first
     time someone looks at it (a one-off render from the command line does not wait for it).
+    `probed` is `source`'s probe when the caller made one (a render's head start).
     """
     filename = service.clean_filename(filename)
-    inspected = inspect_file(source, filename=filename)
+    inspected = inspect_file(source, filename=filename, probed=probed)
     ext = file_extension(filename)
     converted = (
         _utf8_subtitles(store, source, filename=filename)
@@ -345,9 +354,6 @@ class ProgressWriter:
                 self.cancel.set()
 
 
-Renderer = Callable[..., RenderResult]
-
-
 def run_rendition(
     settings: Settings,
     rendition_id: int,
@@ -437,12 +443,6 @@ def _job(session: Session, store: MediaStore, rendition: Rendition) -> RenderJob
         files=RenderFiles(**files),
         source=media_info(asset, store),
     )
-
-
-def encoder_threads(settings: Settings, *, alone: bool) -> int:
-    """The cores one render may use: all of them alone, else an equal share per render slot."""
-    cores = os.cpu_count() or 1
-    return cores if alone else max(1, cores // settings.render_concurrency)
 
 
 def _finish(settings: Settings, store: MediaStore, job: RenderJob, result: RenderResult) -> None:

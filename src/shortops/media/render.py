@@ -7,14 +7,15 @@ that fails verification is deleted, so a file at the output path always meets it
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from shortops.config import get_settings
+from shortops.config import Settings, get_settings
 from shortops.media.errors import MissingMediaFile, NoVideoStream, OutputRejected, RenderFailed
 from shortops.media.ffmpeg import Tools, available_filters, find_tools
 from shortops.media.fonts import Font, bundled_font, find_font
@@ -70,6 +71,10 @@ class RenderResult:
     argv: tuple[str, ...]
     elapsed_s: float
     warnings: tuple[PlanWarning, ...]
+
+
+# Anything with the signature of `render` (a head start, a test double at the FFmpeg seam).
+Renderer = Callable[..., RenderResult]
 
 
 def render(
@@ -154,6 +159,12 @@ def render(
         elapsed_s=time.monotonic() - started,
         warnings=plan.warnings,
     )
+
+
+def encoder_threads(settings: Settings, *, alone: bool) -> int:
+    """The cores one render may use: all of them alone, else an equal share per render slot."""
+    cores = os.cpu_count() or 1
+    return cores if alone else max(1, cores // settings.render_concurrency)
 
 
 def plan_for(

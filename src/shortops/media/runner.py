@@ -9,6 +9,7 @@ file, even if the process is killed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -106,12 +107,14 @@ def _supervise(
     ]
     deadline = time.monotonic() + timeout_s
     try:
+        if on_progress is not None:
+            on_progress(0.0)  # FFmpeg is running: callers may wait for this
         while process.poll() is None:
             if cancel is not None and cancel.is_set():
                 raise RenderCancelled()
             if time.monotonic() > deadline:
                 raise RenderTimeout(seconds=f"{timeout_s:g}")
-            time.sleep(POLL_INTERVAL_S)
+            _wait_a_moment(process, readers[0])
     finally:
         if process.poll() is None:
             process.kill()
@@ -121,6 +124,19 @@ def _supervise(
     if failures:
         raise failures[0]
     return process.returncode, list(tail)
+
+
+def _wait_a_moment(process: subprocess.Popen[str], stdout_reader: threading.Thread) -> None:
+    """Up to POLL_INTERVAL_S, back at once when FFmpeg exits.
+
+    FFmpeg's stdout closes when it exits, which ends its reader thread and wakes the join;
+    a sleep would leave every render up to POLL_INTERVAL_S longer.
+    """
+    if stdout_reader.is_alive():
+        stdout_reader.join(POLL_INTERVAL_S)
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(POLL_INTERVAL_S)
 
 
 def _reader(

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SPEC_VERSION: Literal[1] = 1
+# The parts of a spec that name a file of their own, besides the master.
+SIDE_FILE_ROLES = ("subtitles", "logo", "music")
 
 Position = Literal[
     "top-left", "top", "top-right", "center", "bottom-left", "bottom", "bottom-right"
@@ -128,6 +130,20 @@ class EditSpec(BaseModel):
 
     def canonical_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def without_file_refs(self) -> EditSpec:
+        """The same choices with no side file named (by asset id or path).
+
+        Two specs that differ only in how they name the same files render the same output.
+        """
+        unnamed = {"asset_id": None, "path": None}
+        return self.model_copy(
+            update={
+                role: part.model_copy(update=unnamed)
+                for role in SIDE_FILE_ROLES
+                if (part := getattr(self, role)) is not None
+            }
+        )
 
 
 def rendition_key(

@@ -18,6 +18,8 @@ class AccountStatus(enum.StrEnum):
     connected = "connected"
     needs_reauth = "needs_reauth"
     disconnected = "disconnected"
+    # Figures only: created by an import (or by hand) for an account shortops cannot sign in to.
+    import_only = "import_only"
 
 
 class Account(IdMixin, Base):

@@ -43,6 +43,8 @@ class Post(IdMixin, Base):
     cover_asset_id: Mapped[int | None] = mapped_column(
         ForeignKey("media_asset.id", ondelete="SET NULL"), default=None
     )
+    # The content pillar / series this post belongs to, for Measure's filters and insights.
+    pillar: Mapped[str] = mapped_column(String(64), default="")
     # Ideas and deals arrive with Plan and Earn; their foreign keys are added by those migrations.
     idea_id: Mapped[int | None] = mapped_column(default=None)
     deal_id: Mapped[int | None] = mapped_column(default=None)
@@ -97,6 +99,13 @@ class Publication(IdMixin, Base):
     # True for posts found through imports or polling that were not published by shortops.
     external: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
+    # "minute" when the platform gave the time, "day" when an export gave only the date (stored
+    # as local midnight): such posts count per day, never per hour of day.
+    published_precision: Mapped[str] = mapped_column(String(8), default="minute")
+    duration_s: Mapped[float | None] = mapped_column(default=None)
+    # Polling: when its counters were last read, and when they are due again (by its age).
+    polled_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_poll_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -21,6 +21,7 @@ import hmac
 import json
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -149,8 +150,10 @@ def send_email(
     body: str,
     message_id: str | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
 ) -> None:
-    """Send one plain-text message; DeliveryFailed says whether trying again may help."""
+    """Send one plain-text message (with `(filename, bytes, "type/subtype")` attachments);
+    DeliveryFailed says whether trying again may help."""
     message = EmailMessage()
     message["From"] = config.sender
     message["To"] = ", ".join(to)
@@ -159,6 +162,9 @@ def send_email(
     if message_id:
         message["Message-ID"] = message_id
     message.set_content(body)
+    for filename, data, content_type in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     context = ssl_context or ssl.create_default_context()
     try:
         if config.port == 465:

@@ -52,7 +52,7 @@ class MarkedRead(BaseModel):
     marked: int
 
 
-def _emails(value: list[str] | str | None) -> list[str]:
+def split_emails(value: list[str] | str | None) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -104,13 +104,13 @@ class NotificationSettingsWrite(BaseModel):
     @field_validator("email_to", mode="before")
     @classmethod
     def _email_list(cls, value: Any) -> list[str]:
-        return _emails(value)
+        return split_emails(value)
 
     @field_validator("smtp_from")
     @classmethod
     def _from_address(cls, value: str | None) -> str | None:
         if value is not None:
-            _emails([value.rsplit("<", 1)[-1].rstrip(">")])
+            split_emails([value.rsplit("<", 1)[-1].rstrip(">")])
         return value
 
 

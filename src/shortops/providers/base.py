@@ -19,7 +19,7 @@ Errors are the closed set in `providers/errors.py`, nothing else.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -29,15 +29,19 @@ from shortops.errors import N_
 from shortops.kit.clock import utcnow
 from shortops.providers.http import Http
 from shortops.providers.types import (
+    AccountMetrics,
     AppCredentials,
     AuthStart,
     Capability,
     Issue,
     Limits,
+    PostMetrics,
+    PostPage,
     Profile,
     Progress,
     PublishRequest,
     PublishState,
+    ReadBudget,
     Severity,
     Ticket,
     Tokens,
@@ -140,6 +144,35 @@ class Provider(abc.ABC):
     def live_url(self, remote_id: str) -> str | None:
         """The public URL of a published post, when it can be built from its id."""
         return None
+
+    # --- reads: metrics ----------------------------------------------------------------------
+    # Capability.post_metrics / account_metrics say which of these a provider has. They are
+    # reads: `Http` retries them with backoff and honours Retry-After; a platform's quota or
+    # rate limit becomes RateLimited(retry_after) so the poller can wait its turn.
+
+    # How many post ids one platform request of `fetch_post_metrics` carries (the platform's
+    # batch limit); a longer list is fetched in batches of this size.
+    metrics_batch: ClassVar[int] = 1
+    # The platform's documented read budget; `read_budget_now()` applies the app
+    # registration's overrides (a raised quota).
+    read_budget: ClassVar[ReadBudget] = ReadBudget()
+
+    def read_budget_now(self) -> ReadBudget:
+        """The read budget for this app registration."""
+        return self.read_budget
+
+    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
+        """The account's posts, newest first, one page at a time, each with its counters."""
+        raise NotImplementedError
+
+    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        """Counters of the posts (sent `metrics_batch` at a time); a post the platform no longer
+        has is left out of the answer (deleted or private), not an error."""
+        raise NotImplementedError
+
+    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
+        """The account's follower and total counters now."""
+        raise NotImplementedError
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -85,3 +85,11 @@ class OutcomeUnknown(ProviderError):
         "The upload to {platform} stopped without an answer ({detail}); it may or may not have "
         "gone through. Check on the platform before trying again."
     )
+
+
+# A read the sign-in has no permission for: names the scope, so the user knows what to allow when
+# reconnecting (the message of a ReauthRequired, with `scope`).
+SCOPE_NOT_GRANTED = N_(
+    "{platform} did not grant the {scope} permission this needs ({detail}). Reconnect the "
+    "account under Accounts and allow it."
+)

@@ -183,3 +183,76 @@ class Progress(Frozen):
 
     sent: int
     total: int
+
+
+# --- reads: metrics ------------------------------------------------------------------------------
+
+
+class PostMetrics(Frozen):
+    """One post's cumulative counters as the platform reports them at `captured_at`.
+
+    A figure the platform does not report is None, never 0 (Instagram answers "no data yet"
+    with an empty list). Rates are fractions; times are seconds.
+    """
+
+    remote_id: str
+    captured_at: datetime
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    watch_time_s: float | None = None
+    avg_view_s: float | None = None
+    completion_rate: float | None = None
+    followers_gained: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class RemotePost(Frozen):
+    """A post found on the account (published through shortops or not), with its counters."""
+
+    remote_id: str
+    url: str | None = None
+    title: str = ""
+    published_at: datetime | None = None
+    duration_s: float | None = None
+    metrics: PostMetrics | None = None
+
+
+class PostPage(Frozen):
+    """One page of the account's posts, newest first; `cursor` fetches the next page."""
+
+    posts: tuple[RemotePost, ...] = ()
+    cursor: str | None = None
+
+
+class ReadBudget(Frozen):
+    """How much reading a platform allows, as its documentation says (API_CONTRACTS.md), so a
+    poller can stay inside it. None where the platform publishes no figure."""
+
+    requests_per_minute: int | None = None
+    # The per-minute figure counts each endpoint on its own (TikTok: 600/min for each of
+    # user/info, video/list and video/query), not all reads together.
+    per_endpoint: bool = False
+    # A daily quota in the platform's own units (YouTube: units a Google Cloud project may
+    # spend a day), and the time zone whose midnight resets it.
+    units_per_day: int | None = None
+    resets_at_midnight_in: str | None = None
+    # What one call of each provider method spends: in units where there is a daily unit
+    # quota, else in requests ("list_posts" = one page). Upper bounds.
+    costs: dict[str, int] = Field(default_factory=dict)
+
+
+class AccountMetrics(Frozen):
+    """The account's cumulative counters at `captured_at`; None where not reported."""
+
+    captured_at: datetime
+    followers: int | None = None
+    following: int | None = None
+    total_views: int | None = None
+    total_likes: int | None = None
+    posts_count: int | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)

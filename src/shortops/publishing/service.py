@@ -315,6 +315,13 @@ def account_issues(account: Account, cls: type[Provider] | None) -> list[Issue]:
                    N_("@{handle} is disconnected. Reconnect it under Accounts, or leave it out."),
                    handle=handle)
         ]  # fmt: skip
+    if account.status == AccountStatus.import_only:
+        return [
+            _issue("account", "account_import_only",
+                   N_("@{handle} only holds imported figures. Connect it under Accounts to "
+                      "publish to it, or leave it out."),
+                   handle=handle)
+        ]  # fmt: skip
     if account.status == AccountStatus.needs_reauth:
         return [
             _issue("account", "account_needs_reauth",

@@ -23,6 +23,28 @@ def _local_time(value: datetime | None, timezone: str = "UTC") -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def _number(value: float | int | None, language: str = "en") -> str:
+    """A count as people read it on dashboards: 1,234 · 12.3K · 4.5M (Chinese: 1.2万, 3.4亿)."""
+    if value is None:
+        return "—"
+    number = float(value)
+    size = abs(number)
+    units = _CJK_UNITS if language == "zh_Hans" else _UNITS
+    for threshold, divisor, unit in units:
+        if size >= threshold:
+            return f"{number / divisor:.1f}".rstrip("0").rstrip(".") + unit
+    return f"{number:,.0f}" if number == int(number) else f"{number:,.1f}"
+
+
+# (from, divided by, unit): below 10,000 every digit is shown.
+_UNITS = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))
+_CJK_UNITS = ((1e8, 1e8, "亿"), (1e4, 1e4, "万"))
+
+
+def _percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
 @cache
 def environment(language: str) -> Environment:
     env = Environment(
@@ -34,6 +56,8 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["local_time"] = _local_time
+    env.filters["number"] = lambda value: _number(value, language)
+    env.filters["percent"] = _percent
     env.globals.update(languages=LANGUAGES, version=__version__, language=language)
     return env
 

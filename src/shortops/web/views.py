@@ -237,9 +237,7 @@ def engage(request: Request, actor: ReaderActor) -> HTMLResponse:
     return _section_page(request, actor, "engage")
 
 
-@router.get("/measure", response_class=HTMLResponse)
-def measure(request: Request, actor: ReaderActor) -> HTMLResponse:
-    return _section_page(request, actor, "measure")
+# /measure is the Measure dashboards (shortops.metrics.views).
 
 
 @router.get("/earn", response_class=HTMLResponse)

@@ -30,6 +30,8 @@ TASK_MODULES = (
     "shortops.publishing.tasks",
     "shortops.accounts.tasks",
     "shortops.notifications.tasks",
+    "shortops.metrics.tasks",
+    "shortops.reports.tasks",
 )
 
 

@@ -12,6 +12,7 @@ class Permission(enum.StrEnum):
     read = "read"  # see the workspace's content
     analyze = "analyze"  # see metrics, exports and money
     write = "write"  # create and change content, schedule, reply
+    import_metrics = "import_metrics"  # import platform export files (analysts do this too)
     manage_members = "manage_members"
     manage_workspace = "manage_workspace"
     view_audit = "view_audit"
@@ -39,6 +40,7 @@ _MIN_ROLE = {
     Permission.read: Role.viewer,
     Permission.analyze: Role.analyst,
     Permission.write: Role.editor,
+    Permission.import_metrics: Role.analyst,
     Permission.manage_members: Role.admin,
     Permission.manage_workspace: Role.admin,
     Permission.view_audit: Role.admin,
@@ -50,6 +52,7 @@ _SCOPE_FOR = {
     Permission.read: Scope.read,
     Permission.analyze: Scope.read,
     Permission.write: Scope.write,
+    Permission.import_metrics: Scope.write,
     Permission.manage_members: Scope.admin,
     Permission.manage_workspace: Scope.admin,
     Permission.view_audit: Scope.admin,
@@ -69,7 +72,7 @@ def scope_for(permission: Permission) -> Scope:
 def scopes_allowed_for(role: Role) -> set[Scope]:
     """The scopes a member with `role` may put on a token: never more than the role can do."""
     allowed = {Scope.read}
-    if role_allows(role, Permission.write):
+    if role_allows(role, Permission.write) or role_allows(role, Permission.import_metrics):
         allowed.add(Scope.write)
     if role_allows(role, Permission.manage_workspace):
         allowed.add(Scope.admin)

@@ -17,12 +17,15 @@ client's reading) are **unconfirmed**.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
 from shortops.errors import N_
 from shortops.providers.errors import (
+    SCOPE_NOT_GRANTED,
     AuthExpired,
     ProviderError,
     RateLimited,
@@ -41,7 +44,7 @@ DEFAULT_RETRY_AFTER_S = 30.0
 ENTERPRISE_ONLY_CODE = "douyin_enterprise_only"
 MANUAL_PROVIDER = "manual"
 
-Context = Literal["api", "token", "publish"]
+Context = Literal["api", "token", "publish", "read"]
 
 ACCESS_EXPIRED = frozenset({2190002, 2190008, 28001008, 10008})
 REFRESH_EXPIRED = frozenset({10010})
@@ -137,12 +140,20 @@ def parse_error(response: httpx.Response) -> DouyinError | None:
     return DouyinError(code, sub, description, str(extra.get("logid") or ""))
 
 
-def classify(response: httpx.Response, *, context: Context = "api") -> ProviderError | None:
+def classify(
+    response: httpx.Response,
+    *,
+    context: Context = "api",
+    scope: str = "",
+    now: datetime | None = None,
+) -> ProviderError | None:
     """An answer as None (success) or one of the closed errors.
 
     `context`: "token" for the OAuth endpoints (a refused code or refresh token means signing
     in again), "publish" for upload and create_video (a missing permission there is the
-    enterprise-only restriction), "api" for everything else.
+    enterprise-only restriction), "read" for the metric reads (a used-up quota is a wait until
+    it resets; a missing permission names `scope`), "api" for everything else. `now`: the
+    provider's clock, for the wait until the quota resets.
     """
     error = parse_error(response)
     status = response.status_code
@@ -171,12 +182,17 @@ def classify(response: httpx.Response, *, context: Context = "api") -> ProviderE
     if codes & NO_PERMISSION:
         if context == "publish":
             return enterprise_only(error.detail(), platform_code=error.platform_code)
+        if context == "read" and scope:
+            return ReauthRequired(SCOPE_NOT_GRANTED, scope=scope, **kw)
         return ReauthRequired(SCOPE_MISSING, **kw)
     if codes & OPEN_ID_MISMATCH:
         return ReauthRequired(OPEN_ID_WRONG, **kw)
     if codes & NOT_A_TEST_USER:
         return Rejected(TEST_USER_ONLY, **kw)
     if codes & QUOTA_USED_UP:
+        if context == "read":
+            wait = seconds_until_quota_reset(now or datetime.now(UTC))
+            return RateLimited(QUOTA, retry_after_s=wait, **kw)
         return Rejected(QUOTA, **kw)
     if codes & DAILY_CAP:
         return Rejected(DAILY_LIMIT, **kw)
@@ -185,6 +201,17 @@ def classify(response: httpx.Response, *, context: Context = "api") -> ProviderE
     if codes & BAD_PARAMETER:
         return Rejected(INVALID, **kw)
     return Rejected(**kw)
+
+
+def seconds_until_quota_reset(now: datetime) -> float:
+    """Seconds until midnight in China (Douyin "resets quotas daily"; at Beijing midnight is
+    an assumption, unconfirmed)."""
+    try:
+        local = now.astimezone(ZoneInfo("Asia/Shanghai"))
+    except ZoneInfoNotFoundError:  # no time-zone database: China has no DST, UTC+8
+        local = now.astimezone(UTC) + timedelta(hours=8)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time())
+    return max(60.0, (midnight - local.replace(tzinfo=None)).total_seconds())
 
 
 def enterprise_only(detail: str, *, platform_code: str = "") -> Rejected:

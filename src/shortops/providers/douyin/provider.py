@@ -28,12 +28,19 @@ Publishing, in order:
    hands the publication to a person; create_video is never repeated.
 3. `check_publish` reads `video_data` for the item: in review ⇒ Pending; reviewed ⇒ Published
    with its `share_url` (see status.py).
+
+Metric reads (§4.3): `video_list` (cursor + has_more, LIST_COUNT a page) and `video_data` (by
+`item_ids`; a deleted item is not in the answer), each item with its `statistics`. The contract
+documents no endpoint with the account's follower count, so `fetch_account_metrics` only counts
+the videos (and sums their plays and likes) by paging through `video_list`. Douyin publishes no
+rate figure: over its limit it answers 28003018, and a used-up daily quota (2190001 / 28003017)
+is a wait until it resets (§4.5).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -43,7 +50,8 @@ from urllib.parse import urlencode
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
 from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
-from shortops.providers.douyin import status
+from shortops.providers.counters import batches
+from shortops.providers.douyin import metrics, status
 from shortops.providers.douyin.envelope import (
     PLATFORM,
     classify,
@@ -73,6 +81,7 @@ from shortops.providers.errors import (
 from shortops.providers.files import FILE_UNREADABLE, check_file, refuse_errors
 from shortops.providers.http import Http, json_body
 from shortops.providers.types import (
+    AccountMetrics,
     AppCredentials,
     AuthStart,
     Capability,
@@ -80,11 +89,14 @@ from shortops.providers.types import (
     Issue,
     Limits,
     Pending,
+    PostMetrics,
+    PostPage,
     Profile,
     Progress,
     Published,
     PublishRequest,
     PublishState,
+    ReadBudget,
     Ticket,
     Tokens,
 )
@@ -109,6 +121,10 @@ RENEW_WHEN_LEFT = timedelta(days=20)
 NOT_LISTED_GRACE = timedelta(minutes=30)
 RECONCILE_GRACE = timedelta(minutes=10)
 LIST_PAGES, LIST_COUNT = 3, 20
+# Items per video_data call: the contract names no maximum (unconfirmed; 20 like the list).
+DATA_BATCH = 20
+# fetch_account_metrics pages through at most this many video_list pages (1000 videos).
+ACCOUNT_PAGES = 50
 
 TOO_LARGE = N_("The video is {size} bytes; Douyin takes at most 4 GB.")
 UPLOAD_BROKE = N_(
@@ -136,7 +152,16 @@ class DouyinProvider(Provider):
 
     slug: ClassVar[str] = "douyin"
     name: ClassVar[str] = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.publish})
+    # account_metrics: the video count and totals only; no follower count (see the docstring).
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.publish, Capability.post_metrics, Capability.account_metrics}
+    )
+    metrics_batch: ClassVar[int] = DATA_BATCH
+    # Per-scope quotas exist but have no published figure (§4.5). An account read costs one
+    # video_list call per LIST_COUNT videos (this is the cost of one page).
+    read_budget: ClassVar[ReadBudget] = ReadBudget(
+        costs={"fetch_post_metrics": 1, "list_posts": 1, "fetch_account_metrics": 1}
+    )
     limits: ClassVar[Limits] = Limits(
         min_duration_s=3,  # unconfirmed; the render profile's minimum
         max_duration_s=15 * 60,
@@ -334,6 +359,61 @@ class DouyinProvider(Provider):
 
     def live_url(self, remote_id: str) -> str | None:
         return status.fallback_url(remote_id) or None
+
+    # --- reads: metrics ----------------------------------------------------------------------
+
+    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
+        """The account's videos, newest first, LIST_COUNT a page."""
+        data = self._video_list(tokens, cursor or 0)
+        now = self.clock()
+        posts = tuple(metrics.remote_post(item, now) for item in _listed(data))
+        more = data.get("has_more") is True and data.get("cursor") is not None
+        return PostPage(posts=posts, cursor=str(data["cursor"]) if more else None)
+
+    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        open_id = _open_id(tokens)
+        found: list[PostMetrics] = []
+        for batch in batches(remote_ids, self.metrics_batch):
+            response = self.http.read(
+                "POST",
+                self._video("/video_data/"),
+                params={"open_id": open_id},
+                json={"item_ids": batch},
+                headers=_auth(tokens),
+                classify=self._read_classify(SCOPE_DATA),
+            )
+            now = self.clock()
+            found += [
+                metrics.post_metrics(item, now)
+                for item in _items(response)
+                if str(item.get("item_id") or "") in batch
+            ]
+        return found
+
+    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
+        """The number of videos and their summed plays and likes, from video_list."""
+        posts: list[PostMetrics] = []
+        cursor: str | int = 0
+        for _ in range(ACCOUNT_PAGES):
+            data = self._video_list(tokens, cursor)
+            posts += [metrics.post_metrics(item, self.clock()) for item in _listed(data)]
+            if data.get("has_more") is not True or data.get("cursor") is None:
+                return metrics.account_metrics(posts, self.clock(), complete=True)
+            cursor = str(data["cursor"])
+        return metrics.account_metrics(posts, self.clock(), complete=False)
+
+    def _video_list(self, tokens: Tokens, cursor: str | int) -> dict[str, Any]:
+        response = self.http.read(
+            "GET",
+            self._video("/video_list/"),
+            params={"open_id": _open_id(tokens), "cursor": cursor, "count": LIST_COUNT},
+            headers=_auth(tokens),
+            classify=self._read_classify(SCOPE_LIST),
+        )
+        return _data(response)
+
+    def _read_classify(self, scope: str) -> Callable[[Any], ProviderError | None]:
+        return partial(classify, context="read", scope=scope, now=self.clock())
 
     # --- internals --------------------------------------------------------------------------
 
@@ -576,6 +656,13 @@ def _data(response: Any) -> dict[str, Any]:
 def _items(response: Any) -> list[dict[str, Any]]:
     found = _data(response).get("list")
     return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def _listed(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items of a video_list `data` that name their item_id."""
+    found = data.get("list")
+    items = found if isinstance(found, list) else []
+    return [item for item in items if isinstance(item, dict) and item.get("item_id")]
 
 
 def _when(value: Any) -> datetime | None:

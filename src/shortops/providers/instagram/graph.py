@@ -24,6 +24,7 @@ import httpx
 
 from shortops.errors import N_
 from shortops.providers.errors import (
+    SCOPE_NOT_GRANTED,
     AuthExpired,
     ProviderError,
     RateLimited,
@@ -197,11 +198,15 @@ def rate_wait(response: httpx.Response) -> float:
     return minutes * 60 if minutes > 0 else DEFAULT_RETRY_AFTER_S
 
 
-def classify(response: httpx.Response, *, context: Context = "api") -> ProviderError | None:
+def classify(
+    response: httpx.Response, *, context: Context = "api", scope: str = ""
+) -> ProviderError | None:
     """An answer as None (success) or one of the closed errors.
 
     `context="token"`: the OAuth endpoints, where any refusal of a code or token means the
     account has to be connected again (an expired long-lived token cannot be refreshed).
+    `scope`: the permission a read needs, named when Instagram refuses it (default: the
+    publishing permission).
     """
     error = parse_error(response)
     status = response.status_code
@@ -238,6 +243,8 @@ def classify(response: httpx.Response, *, context: Context = "api") -> ProviderE
     if subcode is not None and subcode in SUBCODE_REFUSALS:
         return Rejected(SUBCODE_REFUSALS[subcode], **kw)
     if code in PERMISSION_CODES:
+        if scope:
+            return ReauthRequired(SCOPE_NOT_GRANTED, scope=scope, **kw)
         return ReauthRequired(PERMISSION_MISSING, **kw)
     if code is not None and code in CODE_REFUSALS:
         return Rejected(CODE_REFUSALS[code], **kw)
@@ -252,6 +259,11 @@ def is_not_ready(error: ProviderError) -> bool:
     """Whether `error` is "publishing before the container is FINISHED" (9007 / 2207027)."""
     code, _, subcode = error.platform_code.partition("/")
     return subcode == str(NOT_READY_SUBCODE) or code == str(NOT_READY_CODE)
+
+
+def is_missing_object(error: ProviderError) -> bool:
+    """Whether `error` is "object does not exist" (100 / subcode 33): a deleted media."""
+    return error.platform_code == "100/33"
 
 
 def is_quota(error: ProviderError) -> bool:

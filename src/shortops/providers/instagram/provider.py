@@ -34,6 +34,15 @@ Why media_publish is exactly-once although `check_publish` cannot record anythin
 - refusals that mean "not done" (rate limit, expired token) are raised for the engine to wait
   or refresh; "not ready yet" (9007/2207027) is Pending.
 
+Metric reads (§3.2), one media at a time (the contract documents no batch lookup):
+`GET /{media-id}` for `like_count` / `comments_count` and `GET /{media-id}/insights` with the
+metric list of its `media_product_type` (views, reach, shares, saves, watch times …); a metric
+without data yet stays None. An insights refusal (permission not granted, a metric Instagram
+does not offer) keeps the field counters and says why in `extra["insights_error"]`. The media
+list (`/{ig-user-id}/media`, cursor `after`) and the account (`followers_count`,
+`media_count`) are one call each. Instagram publishes no fixed read budget: calls count against
+the Business Use Case limits, reported in `X-Business-Use-Case-Usage` (§3.4).
+
 The alternative — waiting for FINISHED inside `start_publish` and publishing there — would hold a
 worker for minutes (Instagram processing takes from seconds to several minutes) and still need
 this path whenever processing outlasts the wait; so there is one path, here.
@@ -43,7 +52,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -52,6 +61,7 @@ from urllib.parse import urlencode
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
 from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
+from shortops.providers.counters import batches, count
 from shortops.providers.errors import (
     OutcomeUnknown,
     ReauthRequired,
@@ -60,7 +70,7 @@ from shortops.providers.errors import (
 )
 from shortops.providers.files import refuse_errors
 from shortops.providers.http import Http, json_body
-from shortops.providers.instagram import graph, status
+from shortops.providers.instagram import graph, insights, status
 from shortops.providers.instagram.graph import PLATFORM, classify
 from shortops.providers.instagram.rules import (
     MAX_HASHTAGS,
@@ -71,6 +81,7 @@ from shortops.providers.instagram.rules import (
     parse_options,
 )
 from shortops.providers.types import (
+    AccountMetrics,
     AppCredentials,
     AuthStart,
     Capability,
@@ -78,10 +89,13 @@ from shortops.providers.types import (
     Issue,
     Limits,
     Pending,
+    PostMetrics,
+    PostPage,
     Profile,
     Published,
     PublishRequest,
     PublishState,
+    ReadBudget,
     Ticket,
     Tokens,
 )
@@ -95,6 +109,7 @@ GRAPH_VERSION = "v23.0"
 
 SCOPE_BASIC = "instagram_business_basic"
 SCOPE_PUBLISH = "instagram_business_content_publish"
+SCOPE_INSIGHTS = "instagram_business_manage_insights"
 PROFILE_FIELDS = "user_id,username,name,account_type,profile_picture_url"
 # Instagram's guidance: poll a container once a minute.
 POLL_S = 60.0
@@ -140,7 +155,15 @@ class InstagramProvider(Provider):
 
     slug: ClassVar[str] = "instagram"
     name: ClassVar[str] = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.publish})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.publish, Capability.post_metrics, Capability.account_metrics}
+    )
+    metrics_batch: ClassVar[int] = 1
+    # No documented figure: Business Use Case limits ("4800 × impressions a day" is quoted,
+    # unconfirmed). A media's metrics cost 2 calls (3 when the newer metrics are refused).
+    read_budget: ClassVar[ReadBudget] = ReadBudget(
+        costs={"fetch_post_metrics": 3, "list_posts": 1, "fetch_account_metrics": 1}
+    )
     # An expired long-lived token cannot be refreshed: renew a week ahead (it lasts 60 days and
     # may be refreshed once it is a day old).
     refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
@@ -155,7 +178,7 @@ class InstagramProvider(Provider):
         profile_slug="instagram_reels",
     )
     options_model = InstagramOptions
-    default_scopes: ClassVar[tuple[str, ...]] = (SCOPE_BASIC, SCOPE_PUBLISH)
+    default_scopes: ClassVar[tuple[str, ...]] = (SCOPE_BASIC, SCOPE_PUBLISH, SCOPE_INSIGHTS)
 
     def __init__(
         self,
@@ -373,6 +396,95 @@ class InstagramProvider(Provider):
             return self._find_published(tokens, ticket)
         return Pending(detail=code or status.PROCESSING, poll_after_s=POLL_S)
 
+    # --- reads: metrics ----------------------------------------------------------------------
+
+    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
+        """The account's media, newest first, MEDIA_PAGE a page, with like and comment counts
+        (insights cost a call per media: `fetch_post_metrics` has them)."""
+        user_id = tokens.remote_id or self.get_profile(tokens).remote_id
+        params = {
+            "fields": insights.MEDIA_FIELDS,
+            "limit": str(MEDIA_PAGE),
+            "access_token": tokens.access_token,
+        }
+        if cursor:
+            params["after"] = cursor
+        response = self.http.read(
+            "GET",
+            self._graph(f"/{user_id}/media"),
+            params=params,
+            classify=partial(classify, scope=SCOPE_BASIC),
+        )
+        body = json_body(response)
+        now = self.clock()
+        items = body.get("data")
+        posts = tuple(
+            insights.remote_post(item, now)
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and item.get("id")
+        )
+        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+        after = ((paging or {}).get("cursors") or {}).get("after")
+        # Graph leaves `next` out on the last page; the `after` cursor may still be there.
+        more = bool((paging or {}).get("next")) and isinstance(after, str) and after
+        return PostPage(posts=posts, cursor=str(after) if more else None)
+
+    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        found: list[PostMetrics] = []
+        for [media_id] in batches(remote_ids, self.metrics_batch):
+            try:
+                media = self._media(tokens, media_id)
+            except Rejected as exc:
+                if graph.is_missing_object(exc):
+                    continue  # deleted, or no longer this account's
+                raise
+            figures, error = self._insights(tokens, media)
+            found.append(insights.post_metrics(media, self.clock(), figures, error))
+        return found
+
+    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
+        """The professional account's `followers_count` and `media_count` fields (not in the
+        contract's field lists, §3.2: unconfirmed for Instagram Login's /me)."""
+        user = self._me(tokens, "user_id,followers_count,media_count", scope=SCOPE_BASIC)
+        return AccountMetrics(
+            captured_at=self.clock(),
+            followers=count(user.get("followers_count")),
+            posts_count=count(user.get("media_count")),
+        )
+
+    def _media(self, tokens: Tokens, media_id: str) -> dict[str, Any]:
+        response = self.http.read(
+            "GET",
+            self._graph(f"/{media_id}"),
+            params={"fields": insights.MEDIA_FIELDS, "access_token": tokens.access_token},
+            classify=partial(classify, scope=SCOPE_BASIC),
+        )
+        return {**json_body(response), "id": media_id}
+
+    def _insights(self, tokens: Tokens, media: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """The media's insights, and why there are none when Instagram refused them.
+
+        The longest metric list first; a refusal of it (a metric this account or API version
+        does not offer) tries the next. Throttling and expired tokens are raised, like for any
+        read: the field counters are only worth keeping when insights are refused for good.
+        """
+        error = ""
+        for metric_list in insights.metric_lists(str(media.get("media_product_type") or "")):
+            try:
+                response = self.http.read(
+                    "GET",
+                    self._graph(f"/{media['id']}/insights"),
+                    params={"metric": ",".join(metric_list), "access_token": tokens.access_token},
+                    classify=partial(classify, scope=SCOPE_INSIGHTS),
+                )
+            except ReauthRequired as exc:
+                return {}, exc.platform_code or exc.code
+            except Rejected as exc:
+                error = exc.platform_code or exc.code
+                continue
+            return insights.insight_values(json_body(response)), ""
+        return {}, error
+
     # --- internals --------------------------------------------------------------------------
 
     def _publish(self, tokens: Tokens, ticket: Ticket) -> PublishState:
@@ -491,12 +603,12 @@ class InstagramProvider(Provider):
                 limit=total,
             )
 
-    def _me(self, tokens: Tokens, fields: str) -> dict[str, Any]:
+    def _me(self, tokens: Tokens, fields: str, *, scope: str = "") -> dict[str, Any]:
         response = self.http.read(
             "GET",
             self._graph("/me"),
             params={"fields": fields, "access_token": tokens.access_token},
-            classify=classify,
+            classify=partial(classify, scope=scope),
         )
         return json_body(response)
 

@@ -234,7 +234,10 @@ def _normalise(label: str) -> str:
     return " ".join(label.replace("_", " ").replace("-", " ").casefold().split())
 
 
-_ALIASES = {_normalise(alias): key for key, p in PRESETS.items() for alias in (key, *p.aliases)}
+# A preset's own name counts as an alias: labels shortops writes itself use it.
+_ALIASES = {
+    _normalise(alias): key for key, p in PRESETS.items() for alias in (key, p.name, *p.aliases)
+}
 
 
 def preset_for(label: str) -> PlatformPreset:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -39,21 +40,26 @@ from shortops.providers.errors import (
 )
 from shortops.providers.sandbox.store import SandboxStore
 from shortops.providers.types import (
+    AccountMetrics,
     Capability,
     Failed,
     Limits,
     Pending,
+    PostMetrics,
+    PostPage,
     Profile,
     Progress,
     Published,
     PublishRequest,
     PublishState,
+    RemotePost,
     Ticket,
     Tokens,
 )
 
 SLOW_EXTRA_POLLS = 5
 POLL_AFTER_S = 2.0
+LIST_PAGE = 20
 Simulation = Literal["none", "fail_upload", "reject", "slow_processing", "outcome_unknown"]
 
 
@@ -259,40 +265,62 @@ class SandboxProvider(Provider):
         return f"{get_settings().resolved_public_url}/sandbox/posts/{remote_id}"
 
     # --- metrics ----------------------------------------------------------------------------
+    # The numbers are made up (a fixed curve of each post's age, seeded by its id) and every
+    # place that shows them labels them as sandbox data.
 
-    def fetch_post_metrics(self, tokens: Tokens, remote_id: str) -> dict[str, float]:
-        """Cumulative counters of a live post: a fixed curve of its age, seeded by its id.
+    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
+        """The account's live posts, newest first, LIST_PAGE a page (the cursor is an offset)."""
+        posts = self._live_posts(tokens)
+        posts.sort(key=lambda p: (p["published_at"], p["id"]), reverse=True)
+        offset = int(cursor or 0) if (cursor or "0").isdigit() else -1
+        if offset < 0:
+            raise Rejected(platform=self.name, detail=f"not a sandbox cursor: {cursor!r}")
+        page = posts[offset : offset + LIST_PAGE]
+        now = self.clock()
+        found = tuple(
+            RemotePost(
+                remote_id=post["id"],
+                url=self.live_url(post["id"]),
+                title=post["title"],
+                published_at=datetime.fromisoformat(post["published_at"]),
+                duration_s=float(post["media"]["duration_s"] or 0) or None,
+                metrics=_metrics(post, now),
+            )
+            for post in page
+        )
+        more = offset + LIST_PAGE < len(posts)
+        return PostPage(posts=found, cursor=str(offset + LIST_PAGE) if more else None)
 
-        Keys are named like the columns of MetricSnapshot; the numbers are made up and every
-        place that shows them labels them as sandbox data.
-        """
-        with self.store.locked():
-            self._subject(self.store.state(), tokens)
-            post = self.store.get_post(remote_id)
-        if post is None or post["status"] != "published" or not post["published_at"]:
-            raise Rejected(platform=self.name, detail=f"no live post {remote_id}")
-        hours = _hours_since(post["published_at"], self.clock())
-        return post_metrics_curve(remote_id, hours, float(post["media"]["duration_s"] or 0))
+    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        """Cumulative counters of the live posts among `remote_ids`; others are left out."""
+        live = {post["id"]: post for post in self._live_posts(tokens)}
+        now = self.clock()
+        return [_metrics(live[i], now) for i in dict.fromkeys(remote_ids) if i in live]
 
-    def fetch_account_metrics(self, tokens: Tokens) -> dict[str, float]:
+    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
         """Followers and totals of the simulated account, derived from its live posts."""
-        with self.store.locked():
-            subject = self._subject(self.store.state(), tokens)
-            posts = [p for p in self.store.posts() if p["account"] == subject and p["published_at"]]
+        posts = self._live_posts(tokens)
         now = self.clock()
         per_post = [
             post_metrics_curve(p["id"], _hours_since(p["published_at"], now), 0) for p in posts
         ]
-        views = sum(m["views"] for m in per_post)
-        likes = sum(m["likes"] for m in per_post)
-        gained = sum(m["followers_gained"] for m in per_post)
-        return {
-            "followers": 100 + gained,
-            "following": 12,
-            "total_views": views,
-            "total_likes": likes,
-            "posts_count": len(posts),
-        }
+        return AccountMetrics(
+            captured_at=now,
+            followers=100 + sum(int(m["followers_gained"]) for m in per_post),
+            following=12,
+            total_views=sum(int(m["views"]) for m in per_post),
+            total_likes=sum(int(m["likes"]) for m in per_post),
+            posts_count=len(posts),
+        )
+
+    def _live_posts(self, tokens: Tokens) -> list[dict[str, Any]]:
+        with self.store.locked():
+            subject = self._subject(self.store.state(), tokens)
+            return [
+                p
+                for p in self.store.posts()
+                if p["account"] == subject and p["status"] == "published" and p["published_at"]
+            ]
 
 
 def post_id_for(subject: str, idempotency_key: str) -> str:
@@ -320,6 +348,24 @@ def post_metrics_curve(post_id: str, hours: float, duration_s: float) -> dict[st
         "watch_time_s": round(views * avg_view_s, 1),
         "completion_rate": round(avg_view_s / duration_s, 3) if duration_s else 0.0,
     }
+
+
+def _metrics(post: dict[str, Any], now: datetime) -> PostMetrics:
+    """A live post's counters now, from the curve (no duration: no watch figures)."""
+    duration_s = float(post["media"]["duration_s"] or 0)
+    curve = post_metrics_curve(post["id"], _hours_since(post["published_at"], now), duration_s)
+    watched = {
+        "avg_view_s": curve["avg_view_s"],
+        "watch_time_s": curve["watch_time_s"],
+        "completion_rate": curve["completion_rate"],
+    }
+    counters = {key: int(value) for key, value in curve.items() if key not in watched}
+    return PostMetrics(
+        remote_id=post["id"],
+        captured_at=now,
+        **counters,
+        **(watched if duration_s else {}),
+    )
 
 
 def _hours_since(iso: str, now: datetime) -> float:

@@ -11,6 +11,11 @@ Publishing, in order (API_CONTRACTS.md §1.3):
 3. `PUT upload_url` for each chunk, in order, with `Content-Range` (never repeated);
 4. `status/fetch` (a read), until TikTok says where the post ended up.
 
+Metric reads go through the Display API (§1.4): `video/list` (the account's videos, newest first,
+20 a page, cursor + has_more), `video/query` (up to 20 ids; a deleted or private video is not in
+the answer) and `user/info` (follower, following, like and video counts). Each endpoint allows
+600 requests a minute in a sliding window; over it TikTok answers 429 `rate_limit_exceeded`.
+
 See docs/platforms/tiktok.md for the decisions (privacy has no default, private posts and
 inbox drafts have no post URL …).
 """
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -35,6 +40,7 @@ from shortops.providers.base import (
     Provider,
     RecordTicket,
 )
+from shortops.providers.counters import batches, count, epoch, number
 from shortops.providers.errors import ProviderError, ReauthRequired, Rejected, Transient
 from shortops.providers.files import FILE_UNREADABLE, FileReadError, check_file, refuse_errors
 from shortops.providers.http import Http, json_body
@@ -54,15 +60,20 @@ from shortops.providers.tiktok.validation import (
     rules_from,
 )
 from shortops.providers.types import (
+    AccountMetrics,
     AppCredentials,
     AuthStart,
     Capability,
     Issue,
     Limits,
+    PostMetrics,
+    PostPage,
     Profile,
     Progress,
     PublishRequest,
     PublishState,
+    ReadBudget,
+    RemotePost,
     Ticket,
     Tokens,
 )
@@ -75,12 +86,29 @@ READ_BLOCK = 1024 * 1024
 PUBLISH_SCOPE = "video.publish"
 UPLOAD_SCOPE = "video.upload"
 PROFILE_SCOPE = "user.info.profile"
+STATS_SCOPE = "user.info.stats"
+LIST_SCOPE = "video.list"
+# Display API: at most 20 videos a page and 20 ids a query (§1.4).
+DISPLAY_MAX = 20
+VIDEO_FIELDS = "id,title,video_description,create_time,share_url,duration," + (
+    "view_count,like_count,comment_count,share_count"
+)
+STATS_FIELDS = "open_id,follower_count,following_count,likes_count,video_count"
 
 
 class TikTokProvider(Provider):
     slug = "tiktok"
     name = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.publish})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.publish, Capability.post_metrics, Capability.account_metrics}
+    )
+    metrics_batch: ClassVar[int] = DISPLAY_MAX
+    # Per endpoint, counted per access token in the fake (per token or per app: unconfirmed).
+    read_budget: ClassVar[ReadBudget] = ReadBudget(
+        requests_per_minute=600,
+        per_endpoint=True,
+        costs={"fetch_post_metrics": 1, "list_posts": 1, "fetch_account_metrics": 1},
+    )
     limits = Limits(
         min_duration_s=3,  # unconfirmed in TikTok's docs; commonly cited
         max_duration_s=600,  # longest video the API takes; creator_info may say less
@@ -93,7 +121,9 @@ class TikTokProvider(Provider):
         profile_slug="tiktok",
     )
     options_model = TikTokOptions
-    default_scopes = ("user.info.basic", PUBLISH_SCOPE, UPLOAD_SCOPE)
+    # The app must be approved for every one of them (§1.1); the user may grant fewer, and a
+    # read without its scope names it (ReauthRequired).
+    default_scopes = ("user.info.basic", PUBLISH_SCOPE, UPLOAD_SCOPE, STATS_SCOPE, LIST_SCOPE)
 
     def __init__(
         self,
@@ -307,6 +337,59 @@ class TikTokProvider(Provider):
         data = _dict(json_body(response).get("data"))
         return status.interpret(data, ticket, self.clock())
 
+    # --- reads: metrics ----------------------------------------------------------------------
+
+    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
+        """`video/list`: newest first; TikTok's cursor is a millisecond timestamp (§1.4)."""
+        body: dict[str, Any] = {"max_count": DISPLAY_MAX}
+        if cursor:
+            body["cursor"] = count(cursor)
+            if body["cursor"] is None:
+                raise Rejected(platform=PLATFORM, detail=f"not a video/list cursor: {cursor!r}")
+        data = self._display(tokens, "/v2/video/list/", body)
+        now = self.clock()
+        posts = tuple(_remote_post(video, now) for video in _videos(data))
+        more = data.get("has_more") is True and count(data.get("cursor")) is not None
+        return PostPage(posts=posts, cursor=str(data["cursor"]) if more else None)
+
+    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        found: list[PostMetrics] = []
+        for batch in batches(remote_ids, self.metrics_batch):
+            data = self._display(tokens, "/v2/video/query/", {"filters": {"video_ids": batch}})
+            now = self.clock()
+            found += [_post_metrics(video, now) for video in _videos(data) if video["id"] in batch]
+        return found
+
+    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
+        """`user/info` with the user.info.stats fields (TikTok counts no total views)."""
+        response = self.http.read(
+            "GET",
+            self._api("/v2/user/info/"),
+            params={"fields": STATS_FIELDS},
+            headers=_bearer(tokens),
+            classify=partial(classify, scope=STATS_SCOPE),
+        )
+        user = _dict(_dict(json_body(response).get("data")).get("user"))
+        return AccountMetrics(
+            captured_at=self.clock(),
+            followers=count(user.get("follower_count")),
+            following=count(user.get("following_count")),
+            total_likes=count(user.get("likes_count")),
+            posts_count=count(user.get("video_count")),
+        )
+
+    def _display(self, tokens: Tokens, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A Display API video call (scope video.list, POST: a read all the same); its `data`."""
+        response = self.http.read(
+            "POST",
+            self._api(path),
+            params={"fields": VIDEO_FIELDS},
+            json=body,
+            headers=_bearer(tokens, json=True),
+            classify=partial(classify, scope=LIST_SCOPE),
+        )
+        return _dict(json_body(response).get("data"))
+
     # --- internals --------------------------------------------------------------------------
 
     def _api(self, path: str) -> str:
@@ -436,6 +519,40 @@ def _read_range(path: Path, first: int, length: int) -> Iterator[bytes]:
                 yield block
     except OSError as exc:
         raise FileReadError(str(exc)) from None
+
+
+def _videos(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The video objects of a Display API answer that name their id."""
+    found = data.get("videos")
+    items = found if isinstance(found, list) else []
+    return [
+        {**video, "id": str(video["id"])}
+        for video in items
+        if isinstance(video, dict) and video.get("id")
+    ]
+
+
+def _post_metrics(video: dict[str, Any], now: datetime) -> PostMetrics:
+    """A video object's counters (view_count int64, the others int32; §1.4)."""
+    return PostMetrics(
+        remote_id=video["id"],
+        captured_at=now,
+        views=count(video.get("view_count")),
+        likes=count(video.get("like_count")),
+        comments=count(video.get("comment_count")),
+        shares=count(video.get("share_count")),
+    )
+
+
+def _remote_post(video: dict[str, Any], now: datetime) -> RemotePost:
+    return RemotePost(
+        remote_id=video["id"],
+        url=str(video.get("share_url") or "") or None,
+        title=str(video.get("title") or video.get("video_description") or ""),
+        published_at=epoch(video.get("create_time")),
+        duration_s=number(video.get("duration")),
+        metrics=_post_metrics(video, now),
+    )
 
 
 def _bearer(tokens: Tokens, *, json: bool = False) -> dict[str, str]:

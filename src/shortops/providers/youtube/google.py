@@ -20,6 +20,7 @@ import httpx
 
 from shortops.errors import N_
 from shortops.providers.errors import (
+    SCOPE_NOT_GRANTED,
     AuthExpired,
     ProviderError,
     RateLimited,
@@ -79,6 +80,17 @@ def seconds_until_quota_reset(now: datetime) -> float:
     return hours_until_quota_reset(now) * 3600.0
 
 
+def seconds_until_pacific_midnight(now: datetime) -> float:
+    """Seconds (at least 60) until the next midnight in Pacific time, when the quota resets."""
+    try:
+        pacific: Any = ZoneInfo("America/Los_Angeles")
+    except ZoneInfoNotFoundError:  # no time-zone database: PST is close enough
+        return hours_until_quota_reset(now) * 3600.0
+    local = now.astimezone(pacific)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), pacific)
+    return max(60.0, (midnight - local).total_seconds())
+
+
 def classify_api(response: httpx.Response, now: datetime) -> ProviderError | None:
     """A Data API / upload answer as an error, or None when it is a success (2xx, 308)."""
     status = response.status_code
@@ -117,6 +129,30 @@ def classify_api(response: httpx.Response, now: datetime) -> ProviderError | Non
     if status >= 500 or status == 408:
         return Transient(**common)
     return Rejected(**common)
+
+
+def classify_read(response: httpx.Response, now: datetime, *, scope: str) -> ProviderError | None:
+    """A metric read's answer: like `classify_api`, except that the daily quota is a wait until
+    it resets (RateLimited, API_CONTRACTS.md 2.3) and a refusal names the `scope` it needs."""
+    status = response.status_code
+    if status < 400:
+        return None
+    reason, message = error_parts(json_body(response))
+    common: dict[str, Any] = {
+        "platform": PLATFORM,
+        "platform_code": reason,
+        "detail": message or f"HTTP {status}",
+    }
+    if reason in QUOTA_REASONS:
+        return RateLimited(
+            QUOTA_MESSAGE,
+            retry_after_s=seconds_until_pacific_midnight(now),
+            hours=hours_until_quota_reset(now),
+            **common,
+        )
+    if status == 403 and reason in REAUTH_REASONS:
+        return ReauthRequired(SCOPE_NOT_GRANTED, scope=scope, **common)
+    return classify_api(response, now)
 
 
 def classify_session(response: httpx.Response, now: datetime) -> ProviderError | None:

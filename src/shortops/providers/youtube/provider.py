@@ -16,6 +16,22 @@ Publishing, step by step (see `providers/base.py` for the two-phase contract):
    complete hands back the video resource, so a lost final answer costs nothing.
 4. The video id is recorded; `check_publish` reads videos.list until processing has finished.
 
+Metric reads (API_CONTRACTS.md 2.3, 2.4, 2.6), with their Data API quota cost:
+
+- `fetch_post_metrics`: videos.list (`part=statistics,contentDetails,snippet`, up to 50 ids,
+  1 unit) plus one YouTube Analytics `reports.query` for the same videos (lifetime watch time,
+  average view duration, shares, subscribers gained; Analytics has its own quota, unconfirmed).
+  A refused or failing report leaves those figures None and never loses the Data API counters;
+- `list_posts`: the channel's uploads playlist (channels.list `contentDetails`, first page only)
+  read with playlistItems.list, 50 a page, then videos.list for the counters: 3 units for the
+  first page, 2 for the next. (search.list would cost 100 units, or one of 100 calls a day in
+  the newer quota model; playlistItems.list is not in the contract's cost table: 1 unit like
+  every list method, unconfirmed);
+- `fetch_account_metrics`: channels.list `statistics` (1 unit).
+
+The daily quota (10,000 units a Google Cloud project, reset at midnight Pacific time) is the
+budget that matters; running out is `RateLimited` until that midnight.
+
 No video exists until the last byte arrived, so a failure is `OutcomeUnknown` only when the last
 chunk may have landed and the session cannot be asked; otherwise nothing was published and the
 error is `Transient`. (A dropped *initiation* stays `OutcomeUnknown`, the rule of `Http.mutate`.)
@@ -29,7 +45,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin
@@ -40,7 +56,9 @@ from pydantic import BaseModel
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
 from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
+from shortops.providers.counters import batches, count
 from shortops.providers.errors import (
+    AuthExpired,
     OutcomeUnknown,
     ProviderError,
     RateLimited,
@@ -48,8 +66,9 @@ from shortops.providers.errors import (
     Rejected,
     Transient,
 )
-from shortops.providers.http import MAX_INLINE_WAIT_S, Http, json_body
+from shortops.providers.http import MAX_INLINE_WAIT_S, Classify, Http, json_body
 from shortops.providers.types import (
+    AccountMetrics,
     AppCredentials,
     AuthStart,
     Capability,
@@ -57,15 +76,18 @@ from shortops.providers.types import (
     Issue,
     Limits,
     Pending,
+    PostMetrics,
+    PostPage,
     Profile,
     Progress,
     Published,
     PublishRequest,
     PublishState,
+    ReadBudget,
     Ticket,
     Tokens,
 )
-from shortops.providers.youtube import google, reasons
+from shortops.providers.youtube import google, metrics, reasons
 from shortops.providers.youtube.rules import (
     TITLE_MAX_CHARS,
     YouTubeOptions,
@@ -90,11 +112,20 @@ VIDEOS_PATH = "/youtube/v3/videos"
 # The upload path googleapiclient builds for videos.insert: rootUrl + "upload/" + servicePath +
 # path (the discovery document's `mediaUpload.protocols.simple.path`), with uploadType=resumable.
 UPLOAD_PATH = "/upload/youtube/v3/videos"
+PLAYLIST_ITEMS_PATH = "/youtube/v3/playlistItems"
+ANALYTICS_BASE = "https://youtubeanalytics.googleapis.com"
+REPORTS_PATH = "/v2/reports"
+METRIC_PARTS = "statistics,contentDetails,snippet"
+# videos.list and playlistItems.list take at most 50 ids / items a call (2.4; discovery doc).
+MAX_IDS = 50
 UPLOAD_PARTS = "snippet,status"
 STATUS_PARTS = "status,processingDetails,snippet"
 
 SCOPE_UPLOAD = "https://www.googleapis.com/auth/youtube.upload"
 SCOPE_READONLY = "https://www.googleapis.com/auth/youtube.readonly"
+# reports.query accepts youtube.readonly too (the youtubeAnalytics discovery document), so the
+# default scopes need not ask for this one; it is what the refusal names.
+SCOPE_ANALYTICS = "https://www.googleapis.com/auth/yt-analytics.readonly"
 # Any of these lets the token upload videos.
 UPLOAD_SCOPES = frozenset(
     {
@@ -112,6 +143,10 @@ DEFAULT_MAX_RESUMES = 5
 NOT_LISTED_GRACE = timedelta(minutes=10)
 PROCESSING_POLL_S = 15.0
 _RANGE = re.compile(r"bytes=(\d+)-(\d+)")
+NO_CHANNEL = N_(
+    "This Google account has no YouTube channel yet. Create one on youtube.com, then connect "
+    "the account again."
+)
 
 
 class YouTubeProvider(Provider):
@@ -120,7 +155,25 @@ class YouTubeProvider(Provider):
     slug: ClassVar[str] = "youtube"
     name: ClassVar[str] = "YouTube"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.publish, Capability.native_schedule}
+        {
+            Capability.publish,
+            Capability.native_schedule,
+            Capability.post_metrics,
+            Capability.account_metrics,
+        }
+    )
+    metrics_batch: ClassVar[int] = MAX_IDS
+    # Data API units (2.3): the two revisions of Google's quota page agree on list calls (1
+    # unit) and disagree on uploads; see `read_budget_now`.
+    read_budget: ClassVar[ReadBudget] = ReadBudget(
+        units_per_day=10_000,
+        resets_at_midnight_in="America/Los_Angeles",
+        costs={
+            "fetch_post_metrics": 1,
+            "list_posts": 3,
+            "fetch_account_metrics": 1,
+            "start_publish": 1600,
+        },
     )
     # The Shorts rule (≤ 180 s, height ≥ width) depends on the `short` option, so it is checked in
     # `validate`; these are the limits of any upload (12 h: verified channels; 256 GiB: discovery).
@@ -242,12 +295,7 @@ class YouTubeProvider(Provider):
         items = json_body(response).get("items") or []
         channel = items[0] if isinstance(items, list) and items else None
         if not isinstance(channel, dict) or not channel.get("id"):
-            raise Rejected(
-                N_("This Google account has no YouTube channel yet. Create one on youtube.com, "
-                   "then connect the account again."),
-                platform=self.name,
-                platform_code="noChannel",
-            )  # fmt: skip
+            raise Rejected(NO_CHANNEL, platform=self.name, platform_code="noChannel")
         snippet = channel.get("snippet") or {}
         thumbnails = snippet.get("thumbnails") or {}
         avatar = next(
@@ -418,6 +466,145 @@ class YouTubeProvider(Provider):
 
     def live_url(self, remote_id: str) -> str | None:
         return f"https://www.youtube.com/watch?v={remote_id}"
+
+    # --- reads: metrics ----------------------------------------------------------------------
+
+    def read_budget_now(self) -> ReadBudget:
+        """The documented budget with the app registration's overrides: `quota_units_per_day`
+        (a project Google granted more) and `quota_insert_units` (what videos.insert takes from
+        the same pool: 1600 in the older cost table, 0 where the newer one gives uploads their
+        own bucket of 100 calls a day; API_CONTRACTS.md 2.3 has both)."""
+        budget = self.read_budget
+        extra = self.app.extra if self.app is not None else {}
+        units = count(extra.get("quota_units_per_day"))
+        insert = count(extra.get("quota_insert_units"))
+        costs = dict(budget.costs)
+        if insert is not None:
+            costs["start_publish"] = insert
+        return budget.model_copy(
+            update={"units_per_day": units or budget.units_per_day, "costs": costs}
+        )
+
+    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        found: list[PostMetrics] = []
+        for batch in batches(remote_ids, self.metrics_batch):
+            videos = self._videos(tokens, batch)
+            figures, error = self._analytics(tokens, videos)
+            now = self.clock()
+            found += [
+                metrics.post_metrics(video, now, figures.get(str(video["id"])), error)
+                for video in videos
+            ]
+        return found
+
+    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
+        """The uploads playlist, newest first, 50 a page, with each video's Data API counters
+        (not the Analytics figures: `fetch_post_metrics` has those)."""
+        playlist, _, page_token = (cursor or "").partition(":")
+        if not playlist:
+            playlist = metrics.uploads_playlist(self._my_channel(tokens, "contentDetails"))
+            if not playlist:
+                return PostPage()
+        params = {"part": "contentDetails", "playlistId": playlist, "maxResults": str(MAX_IDS)}
+        if page_token:
+            params["pageToken"] = page_token
+        response = self.http.read(
+            "GET",
+            f"{self.endpoint('api', API_BASE)}{PLAYLIST_ITEMS_PATH}",
+            classify=self._classify_read(SCOPE_READONLY),
+            params=params,
+            headers=_auth(tokens),
+        )
+        body = json_body(response)
+        ids = [_playlist_video_id(item) for item in body.get("items") or []]
+        videos = {str(v["id"]): v for v in self._videos(tokens, [i for i in ids if i])}
+        now = self.clock()
+        posts = tuple(
+            metrics.remote_post(
+                videos[video_id],
+                f"https://www.youtube.com/watch?v={video_id}",
+                metrics.post_metrics(videos[video_id], now, None),
+            )
+            for video_id in ids
+            if video_id in videos  # deleted or private entries of the playlist are left out
+        )
+        next_token = body.get("nextPageToken")
+        return PostPage(posts=posts, cursor=f"{playlist}:{next_token}" if next_token else None)
+
+    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
+        return metrics.account_metrics(self._my_channel(tokens, "statistics"), self.clock())
+
+    def _videos(self, tokens: Tokens, ids: list[str]) -> list[dict[str, Any]]:
+        """videos.list for up to 50 ids; a deleted or private video is not in the answer."""
+        if not ids:
+            return []
+        response = self.http.read(
+            "GET",
+            f"{self.endpoint('api', API_BASE)}{VIDEOS_PATH}",
+            classify=self._classify_read(SCOPE_READONLY),
+            params={"part": METRIC_PARTS, "id": ",".join(ids)},
+            headers=_auth(tokens),
+        )
+        items = json_body(response).get("items") or []
+        return [item for item in items if isinstance(item, dict) and item.get("id")]
+
+    def _analytics(
+        self, tokens: Tokens, videos: list[dict[str, Any]]
+    ) -> tuple[dict[str, dict[str, Any]], str]:
+        """Lifetime Analytics figures per video, and why there are none when the report failed.
+
+        Anything but an expired token is swallowed: the Data API counters are worth keeping
+        when Analytics refuses (403 without the scope, 400 for a metric it does not know) or
+        is out of its own quota.
+        """
+        if not videos:
+            return {}, ""
+        ids = [str(video["id"]) for video in videos]
+        today = metrics.pacific_date(self.clock())
+        params = {
+            "ids": "channel==MINE",
+            "startDate": min(metrics.lifetime_start(videos), today).isoformat(),
+            "endDate": today.isoformat(),
+            "metrics": ",".join(metrics.ANALYTICS_METRICS),
+            "dimensions": "video",
+            "filters": "video==" + ",".join(ids),
+            "maxResults": str(len(ids)),
+            # The `video` dimension is reportedly only served sorted (unconfirmed).
+            "sort": "-estimatedMinutesWatched",
+        }
+        try:
+            response = self.http.read(
+                "GET",
+                f"{self.endpoint('analytics', ANALYTICS_BASE)}{REPORTS_PATH}",
+                classify=self._classify_read(SCOPE_ANALYTICS),
+                params=params,
+                headers=_auth(tokens),
+            )
+        except AuthExpired:
+            raise
+        except ProviderError as exc:
+            return {}, exc.platform_code or exc.code
+        return metrics.analytics_rows(json_body(response)), ""
+
+    def _my_channel(self, tokens: Tokens, part: str) -> dict[str, Any]:
+        response = self.http.read(
+            "GET",
+            f"{self.endpoint('api', API_BASE)}{CHANNELS_PATH}",
+            classify=self._classify_read(SCOPE_READONLY),
+            params={"part": part, "mine": "true"},
+            headers=_auth(tokens),
+        )
+        items = json_body(response).get("items") or []
+        channel = items[0] if isinstance(items, list) and items else None
+        if not isinstance(channel, dict) or not channel.get("id"):
+            raise Rejected(NO_CHANNEL, platform=self.name, platform_code="noChannel")
+        return channel
+
+    def _classify_read(self, scope: str) -> Classify:
+        def classify(response: httpx.Response) -> ProviderError | None:
+            return google.classify_read(response, self.clock(), scope=scope)
+
+        return classify
 
     # --- upload -----------------------------------------------------------------------------
 
@@ -702,6 +889,15 @@ class YouTubeProvider(Provider):
 
 def _auth(tokens: Tokens) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.access_token}"}
+
+
+def _playlist_video_id(item: Any) -> str:
+    """The video a playlistItem points at (`contentDetails.videoId`, else the snippet's)."""
+    if not isinstance(item, dict):
+        return ""
+    details = item.get("contentDetails") or {}
+    resource = (item.get("snippet") or {}).get("resourceId") or {}
+    return str(details.get("videoId") or resource.get("videoId") or "")
 
 
 def _received(response: httpx.Response) -> int:

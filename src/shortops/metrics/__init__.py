@@ -1,0 +1,1 @@
+"""Measure: metric snapshots, export imports, polling, dashboards, insights, reports."""

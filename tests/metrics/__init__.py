@@ -1,0 +1,1 @@
+"""Measure: imports, snapshots, polling, dashboards, insights, reports."""

@@ -1,0 +1,1 @@
+"""Reports: weekly and monthly HTML and PDF, schedules and delivery."""
