@@ -781,6 +781,7 @@ def _rendition(
         status=status,
     )
     if status == RenditionStatus.ready:
+        rendition.output_probe = {"facts": {"duration_s": 12.0, "width": 1080, "height": 1920}}
         rendition.output_path = store.rendition_path(key)
         rendition.covers = {"portrait": store.cover_path(key, "portrait")}
         for path in (rendition.output_path, rendition.covers["portrait"]):

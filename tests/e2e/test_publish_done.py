@@ -242,7 +242,10 @@ def test_schedule_one_post_to_three_accounts_and_see_a_failure(
     expect(tiktok.locator(".counters")).to_contain_text("/2200")
     page.fill("input[name=at]", _local_minute_ahead(page, LEAD_S))
     expect(page.locator("#check-post")).to_contain_text("Every account is ready.", timeout=20_000)
-    expect(page.locator(".issue-ok")).to_have_count(3)
+    # No edit was made in Produce: each account says a plain version will be posted (a
+    # warning, not a blocker), and which file it posts.
+    expect(page.locator(".issue-warning", has_text="plain")).to_have_count(3)
+    expect(page.locator(".edit-posts", has_text="plain version")).to_have_count(3)
     _shot(page, tmp_path, "02-composer")
     page.get_by_role("button", name="Schedule").click()
     page.wait_for_url("**/publish?post=*")

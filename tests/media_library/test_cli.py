@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -78,13 +79,17 @@ def test_render_json_contract(
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"output", "duration_s", "width", "height", "covers"}
+    assert set(payload) == {
+        "rendition_id", "sha256", "output", "duration_s", "width", "height", "covers",
+    }  # fmt: skip
     assert payload["covers"] == {}  # covers only with --cover
+    assert payload["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert payload["output"] == str(out.resolve()) and out.stat().st_size > 0
     assert (payload["width"], payload["height"]) == (1080, 1920)
     assert payload["duration_s"] == pytest.approx(3.2, abs=0.15)
     rendition = session.scalar(select(Rendition))
     assert rendition is not None and rendition.status == RenditionStatus.ready
+    assert payload["rendition_id"] == rendition.id
     assert rendition.spec["overlays"][0]["style"]["position"] == "bottom"
     # The same render again is the same rendition: nothing is rendered twice.
     again = runner.invoke(

@@ -79,3 +79,49 @@ def test_publish_due_publishes_in_process(world: World) -> None:
     assert publication.status == S.processing
     quiet = runner.invoke(app, ["publish", "due"])
     assert "nothing due" in quiet.stdout
+
+
+def test_the_cli_contract_posts_an_edit_and_shows_what_was_sent(world: World) -> None:
+    import hashlib
+    import json
+
+    from tests.publishing.test_post_the_edit import edit
+
+    sandbox = runner.invoke(app, ["accounts", "connect", "sandbox", "--handle", "demo", "--json"])
+    assert sandbox.exit_code == 0, sandbox.output
+    assert isinstance(json.loads(sandbox.stdout)["id"], int)
+    manual = runner.invoke(
+        app,
+        ["accounts", "add", "manual", "--platform", "xiaohongshu", "--handle", "小红", "--json"],
+    )
+    assert manual.exit_code == 0, manual.output
+    assert json.loads(manual.stdout)["handle"] == "小红"
+
+    account = world.add_account("loopback_rendered")
+    chosen = edit(world)
+    created = runner.invoke(
+        app,
+        ["posts", "create", "--rendition", str(chosen.id), "--account", str(account.id),
+         "--now", "--json"],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    body = json.loads(created.stdout)
+    (publication_id,) = body["publication_ids"]
+    world.clock.advance(60)  # the command scheduled it by the real clock
+    assert world.engine().dispatch(publication_id).result == "processing"
+    shown = runner.invoke(app, ["posts", "show", str(body["post_id"]), "--json"])
+    assert shown.exit_code == 0, shown.output
+    (publication,) = json.loads(shown.stdout)["publications"]
+    expected = hashlib.sha256(world.store.path(chosen.output_path).read_bytes()).hexdigest()
+    assert publication["rendition_id"] == chosen.id
+    assert publication["uploaded_sha256"] == expected
+    assert publication["status"] == "processing"
+
+
+def test_renditions_pair_with_accounts_or_are_refused(world: World) -> None:
+    result = runner.invoke(
+        app,
+        ["posts", "create", "--rendition", "1", "--rendition", "2", "--account",
+         str(world.account.id), "--now"],
+    )  # fmt: skip
+    assert result.exit_code == 1 and "once per --account" in result.stderr

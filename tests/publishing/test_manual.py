@@ -11,7 +11,7 @@ from shortops.errors import InvalidInput
 from shortops.models import Account, Publication
 from shortops.models import PublicationStatus as S
 from shortops.providers.types import Tokens
-from shortops.publishing import service
+from shortops.publishing import renditions, service
 from shortops.publishing.errors import PublicationLocked
 from shortops.publishing.flows import complete_manual
 from tests.publishing.conftest import World
@@ -120,7 +120,7 @@ def test_an_empty_platform_label_in_the_options_keeps_the_accounts_own(manual: A
 
 def test_a_rendition_cover_of_the_platforms_shape_is_the_default_cover() -> None:
     covers = {"portrait": "covers/k-portrait.jpg", "landscape": "covers/k-landscape.jpg"}
-    assert service.rendition_cover(covers, "landscape") == "covers/k-landscape.jpg"
-    assert service.rendition_cover(covers, "portrait") == "covers/k-portrait.jpg"
-    assert service.rendition_cover({"portrait": "covers/p.jpg"}, "landscape") == "covers/p.jpg"
-    assert service.rendition_cover({}, "landscape") is None
+    assert renditions.rendition_cover(covers, "landscape") == "covers/k-landscape.jpg"
+    assert renditions.rendition_cover(covers, "portrait") == "covers/k-portrait.jpg"
+    assert renditions.rendition_cover({"portrait": "covers/p.jpg"}, "landscape") == "covers/p.jpg"
+    assert renditions.rendition_cover({}, "landscape") is None

@@ -466,3 +466,25 @@ def test_option_fields_follow_the_options_models() -> None:
 def test_split_hashtags() -> None:
     assert split_hashtags("#a, b  #c，d、e") == ["a", "b", "c", "d", "e"]
     assert split_hashtags("") == []
+
+
+def test_the_composer_offers_the_videos_edits_and_posts_the_one_chosen(
+    world: World, web: TestClient
+) -> None:
+    from tests.publishing.test_post_the_edit import edit
+
+    account = world.add_account("loopback_rendered")
+    older, newer = edit(world), edit(world)
+    html = web.get(f"/publish/new?asset={world.asset.id}").text
+    assert f'name="t{account.id}.rendition_id"' in html
+    assert f'<option value="{older.id}"' in html and f'<option value="{newer.id}"' in html
+    assert "Hook text" in html  # each edit says what it adds
+    check = _post(web, "/publish/new/check", _form(world, account))
+    assert f"Posts edit #{newer.id}." in check.text  # the default: the newest for TikTok
+    data = _form(world, account, **{f"t{account.id}.rendition_id": str(older.id)})
+    check = _post(web, "/publish/new/check", data)
+    assert f"Posts edit #{older.id}." in check.text
+    response = _post(web, "/publish/new", data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    (publication,) = _publications(world)
+    assert publication.rendition_id == older.id

@@ -391,7 +391,11 @@ def _print_result(
             }
         facts = service.facts_of(done.output_probe)
     if as_json:
+        from shortops.publishing.renditions import file_sha256
+
         payload = {
+            "rendition_id": rendition_id,
+            "sha256": file_sha256(output),
             "output": str(output),
             "duration_s": facts.duration_s,
             "width": facts.width,

@@ -109,7 +109,17 @@ def _print_publications(session: Session, rows: list[Publication], workspace: Wo
 
 @app.command("create")
 def create(
-    asset: int = typer.Option(..., "--asset", metavar="ID", help="The video's library id."),
+    asset: int | None = typer.Option(
+        None, "--asset", metavar="ID", help="The video's library id (not needed with --rendition)."
+    ),
+    rendition: list[int] = typer.Option(
+        [],
+        "--rendition",
+        metavar="ID",
+        help="The edit to post (a rendition id from `shortops media render`): once for every "
+        "account, or once per --account in the same order. Default: the newest edit of the "
+        "video for each platform.",
+    ),
     account: list[int] = typer.Option(
         ..., "--account", metavar="ID", help="An account to publish on; repeat for several."
     ),
@@ -127,11 +137,15 @@ def create(
         metavar="KEY=VALUE",
         help="A platform option for every account (e.g. privacy=private); repeat for several.",
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"post_id": …, "publication_ids": […]} as JSON.'
+    ),
     workspace: str | None = WorkspaceOption,
 ) -> None:
     """Schedule a post on one or more accounts; every problem is listed and nothing is created."""
     when = _when(at, now)
     options = _options(option)
+    chosen = _renditions(rendition, account)
     store = MediaStore.from_settings(get_settings())
     with database() as session:
         ws = resolve_workspace(session, workspace)
@@ -143,7 +157,10 @@ def create(
                 hashtags=hashtag,
                 asset_id=asset,
                 cover_asset_id=cover,
-                targets=[TargetCreate(account_id=a, options=options) for a in account],
+                targets=[
+                    TargetCreate(account_id=a, rendition_id=r, options=options)
+                    for a, r in zip(account, chosen, strict=True)
+                ],
                 schedule=Schedule(at=when),
             )
         except ValidationError as exc:
@@ -161,12 +178,26 @@ def create(
             raise fail("Nothing was scheduled.") from None
         session.commit()
         tasks.send_created(created)
+        if as_json:
+            ids = [p.id for p in created.publications]
+            typer.echo(json.dumps({"post_id": created.post.id, "publication_ids": ids}))
+            return
         console.print(
             f"Post {created.post.id} scheduled for "
             f"{_local(created.publications[0].scheduled_at, ws)}:",
             highlight=False,
         )
         _print_publications(session, created.publications, ws)
+
+
+def _renditions(renditions: list[int], accounts: list[int]) -> list[int | None]:
+    if not renditions:
+        return [None] * len(accounts)
+    if len(renditions) == 1:
+        return [renditions[0]] * len(accounts)
+    if len(renditions) != len(accounts):
+        raise fail("Give --rendition once, or once per --account (in the same order).")
+    return list(renditions)
 
 
 def _print_check(check: service.PostCheck) -> None:
@@ -269,3 +300,26 @@ def list_command(
         )
         _print_publications(session, rows, ws)
         console.print(f"{total} publications", highlight=False)
+
+
+@app.command("show")
+def show(
+    post_id: int = typer.Argument(..., metavar="ID", help="A post id."),
+    as_json: bool = typer.Option(False, "--json", help="Print the post as JSON."),
+    workspace: str | None = WorkspaceOption,
+) -> None:
+    """A post and each of its publications: status, rendition, the SHA-256 of what was sent."""
+    with database() as session:
+        ws = resolve_workspace(session, workspace)
+        post = service.get_post_or_raise(session, workspace_id=ws.id, post_id=post_id)
+        (read,) = service.read_posts(session, [post])
+        if as_json:
+            typer.echo(read.model_dump_json())
+            return
+        console.print(f"Post {post.id}: {post.title or '(no title)'}", highlight=False)
+        rows = list(
+            session.scalars(
+                select(Publication).where(Publication.post_id == post.id).order_by(Publication.id)
+            )
+        )
+        _print_publications(session, rows, ws)

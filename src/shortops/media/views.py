@@ -707,7 +707,7 @@ def _profiles_page(
         builtin=[_profile_facts(language, p) for p in profiles if p.builtin],
         custom=[_profile_facts(language, p) for p in profiles if not p.builtin],
         bases=list(BUILTIN_PROFILES.values()),
-        templates=[(t, _template_summary(language, t.spec)) for t in templates],
+        templates=[(t, spec_summary(language, t.spec)) for t in templates],
         templates_total=total,
         form=form,
         can_write=actor.can(Permission.write),
@@ -898,7 +898,7 @@ def _bitrate_text(kilobits: int) -> str:
     return f"{kilobits / 1000:g} Mbps" if kilobits >= 1000 else f"{kilobits} kbps"
 
 
-def _template_summary(language: str, stored: dict[str, Any]) -> str:
+def spec_summary(language: str, stored: dict[str, Any]) -> str:
     """The main choices of a saved spec in a few words: "Crop to fill · Subtitles · Music"."""
     try:
         spec = EditSpec.model_validate(stored)

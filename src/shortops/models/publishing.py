@@ -77,6 +77,8 @@ class Publication(IdMixin, Base):
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the file the engine handed to the platform (empty until an upload starts).
+    uploaded_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     rendition_id: Mapped[int | None] = mapped_column(
         ForeignKey("rendition.id", ondelete="SET NULL"), default=None
     )

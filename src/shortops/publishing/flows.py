@@ -98,7 +98,7 @@ from shortops.providers.types import (
     Ticket,
     Tokens,
 )
-from shortops.publishing import service
+from shortops.publishing import renditions, service
 from shortops.publishing.errors import PublicationLocked
 from shortops.publishing.service import MANUAL, publication_link
 from shortops.workspaces.service import Actor, record
@@ -352,7 +352,7 @@ class Engine:
         )
         if rendition is None or not cls.limits.cover_shape:
             return None
-        stored = service.rendition_cover(rendition.covers, cls.limits.cover_shape)
+        stored = renditions.rendition_cover(rendition.covers, cls.limits.cover_shape)
         return self.store.path(stored) if stored and self.store.exists(stored) else None
 
     def _media(
@@ -367,22 +367,23 @@ class Engine:
         asset = session.get(MediaAsset, post.asset_id)
         if asset is None:
             return self._fail(session, publication.id, _video_deleted())
-        slug = cls.limits.profile_slug
-        if slug is None:
-            if not self.store.exists(asset.storage_path):
-                return self._fail(session, publication.id, _file_missing(asset.filename))
-            return service.asset_media(self.store, asset)
         rendition = (
             session.get(Rendition, publication.rendition_id) if publication.rendition_id else None
         )
+        slug = rendition.profile_slug if rendition is not None else cls.limits.profile_slug
+        if slug is None:
+            if not self.store.exists(asset.storage_path):
+                return self._fail(session, publication.id, _file_missing(asset.filename))
+            return renditions.asset_media(self.store, asset)
         lost = (
             rendition is not None
             and rendition.status == RenditionStatus.ready
             and not self.store.exists(rendition.output_path)
         )
         if rendition is None or lost:
-            # Deleted, or its file went missing: ask again (content-addressed, so a rendition
-            # that exists is reused and a lost file is made again).
+            # Deleted, or its file went missing: ask again, for the same edit (content-
+            # addressed, so a rendition that exists is reused and a lost file is made again).
+            spec = EditSpec.model_validate(rendition.spec) if rendition and rendition.spec else None
             try:
                 profile = media_service.get_profile_or_raise(
                     session, workspace_id=publication.workspace_id, slug=slug
@@ -392,7 +393,7 @@ class Engine:
                     workspace_id=publication.workspace_id,
                     asset=asset,
                     profile=profile,
-                    spec=EditSpec(),
+                    spec=spec or EditSpec(),
                     created_by_id=None,
                     file_exists=self.store.exists,
                 )
@@ -419,7 +420,7 @@ class Engine:
                     rendition.error_code or "rendition_failed",
                 ),
             )
-        return service.rendition_media(self.store, rendition)
+        return renditions.rendition_media(self.store, rendition)
 
     def _wait_for_rendition(
         self, session: Session, publication: Publication, now: datetime, render_ids: tuple[int, ...]
@@ -501,6 +502,7 @@ class Engine:
                 )
             recorded.append(ticket)
 
+        self._record_file(job)
         progress = _ProgressWriter(self.settings, job.publication_id, self.clock)
         interval = max(0.5, self.lease.total_seconds() / 4)
         with _Heartbeat(self.settings, job.publication_id, interval, self.clock):
@@ -514,6 +516,20 @@ class Engine:
                 )
                 return self._upload_crashed(job, exc, recorded)
         return self._uploaded(job, ticket)
+
+    def _record_file(self, job: _Job) -> None:
+        """Keep the SHA-256 of the file about to be sent: what the platform gets is provably
+        the edit that was chosen."""
+        try:
+            digest = renditions.file_sha256(job.request.media.path)
+        except OSError:
+            return  # the provider's own file check says what is wrong with it
+        with session_scope(self.settings) as session:
+            session.execute(
+                update(Publication)
+                .where(Publication.id == job.publication_id)
+                .values(uploaded_sha256=digest)
+            )
 
     def _start(
         self,

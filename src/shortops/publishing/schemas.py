@@ -67,6 +67,12 @@ class TargetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     account_id: int
+    rendition_id: int | None = Field(
+        default=None,
+        description="The edit to post (a rendition made in Produce). Default: the newest edit "
+        "of the video for the platform's profile; without one, a plain version is made (the "
+        "check says so)",
+    )
     options: dict[str, Any] = Field(
         default_factory=dict,
         description="The platform's publish options (privacy, comments, disclosures …)",
@@ -92,7 +98,11 @@ class PostCreate(BaseModel):
     title: str = Field(default="", max_length=TITLE_MAX)
     caption: str = Field(default="", max_length=CAPTION_MAX)
     hashtags: list[str] = Field(default_factory=list, max_length=HASHTAGS_MAX)
-    asset_id: int = Field(description="The video (a media library asset)")
+    asset_id: int | None = Field(
+        default=None,
+        description="The video (a media library asset); may be left out when every target "
+        "names a rendition of it",
+    )
     cover_asset_id: int | None = Field(default=None, description="A cover image asset")
     targets: list[TargetCreate] = Field(min_length=1, max_length=50)
     schedule: Schedule = Field(default_factory=Schedule)
@@ -138,6 +148,9 @@ class TargetReport(BaseModel):
     platform: str
     handle: str
     ok: bool
+    rendition_id: int | None = Field(
+        description="The rendition this target posts (None: a plain version is made)"
+    )
     issues: list[IssueRead]
 
 
@@ -182,6 +195,9 @@ class PublicationRead(BaseModel):
         description="What the platform confirmed: checked_at, visibility, url, remote_id"
     )
     rendition_id: int | None
+    uploaded_sha256: str = Field(
+        description="SHA-256 of the file sent to the platform (empty before the upload)"
+    )
     options: dict[str, Any]
     overrides: dict[str, Any]
     created_at: datetime

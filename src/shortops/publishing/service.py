@@ -36,10 +36,9 @@ from shortops.accounts.credentials import app_credentials
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.clock import utcnow
 from shortops.kit.pagination import PageParams, paginate
-from shortops.media import links
 from shortops.media import service as media_service
 from shortops.media.profiles import PlatformProfile
-from shortops.media.spec import EditSpec, rendition_key
+from shortops.media.spec import EditSpec
 from shortops.media.store import MediaStore
 from shortops.models import (
     Account,
@@ -51,7 +50,6 @@ from shortops.models import (
     PublicationEvent,
     PublicationStatus,
     Rendition,
-    RenditionStatus,
     Workspace,
 )
 from shortops.providers.base import Provider
@@ -60,10 +58,10 @@ from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import (
     Capability,
     Issue,
-    MediaFile,
     PublishRequest,
     Severity,
 )
+from shortops.publishing import renditions
 from shortops.publishing.errors import PostInvalid, PublicationLocked
 from shortops.publishing.schemas import (
     STATUS_LABELS,
@@ -163,6 +161,8 @@ class TargetCheck:
     handle: str = ""
     provider: type[Provider] | None = None
     profile: PlatformProfile | None = None
+    # The edit this target posts; None with a profile: a plain version is made.
+    rendition: Rendition | None = None
     options: dict[str, Any] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
 
@@ -219,6 +219,7 @@ class PostCheck:
                     platform=t.platform,
                     handle=t.handle,
                     ok=t.ok,
+                    rendition_id=t.rendition.id if t.rendition is not None else None,
                     issues=[issue_read(i, gettext) for i in t.issues],
                 )
                 for t in self.targets
@@ -256,13 +257,21 @@ def check_post(
     issues: list[Issue] = []
     scheduled_at = resolve_when(data.schedule.at, timezone=workspace.timezone, now=now)
     issues += schedule_issues(scheduled_at, now=now, timezone=workspace.timezone)
-    asset = _asset(session, workspace.id, data.asset_id)
-    if asset is None:
+    chosen = {
+        t.rendition_id: renditions.chosen_rendition(
+            session, workspace_id=workspace.id, rendition_id=t.rendition_id
+        )
+        for t in data.targets
+        if t.rendition_id is not None
+    }
+    asset_id = _asset_id(data, chosen, issues)
+    asset = _asset(session, workspace.id, asset_id) if asset_id is not None else None
+    if asset is None and asset_id is not None:
         issues.append(
             _issue("asset_id", "not_found", N_("No video with id {id} in this workspace."),
-                   id=data.asset_id)
+                   id=asset_id)
         )  # fmt: skip
-    elif asset.kind != AssetKind.video:
+    elif asset is not None and asset.kind != AssetKind.video:
         issues.append(
             _issue("asset_id", "not_video", N_("“{filename}” is not a video."),
                    filename=asset.filename)
@@ -292,12 +301,45 @@ def check_post(
             seen=seen,
             https=https,
             precheck=precheck,
+            chosen=chosen.get(target.rendition_id) if target.rendition_id is not None else None,
         )
         for target in data.targets
     ]
     for http in https.values():
         http.close()
     return PostCheck(scheduled_at, issues, targets, asset=asset, cover=cover)
+
+
+def _asset_id(
+    data: PostCreate,
+    chosen: dict[int, tuple[Rendition | None, list[Issue]]],
+    issues: list[Issue],
+) -> int | None:
+    """The post's video: as given, else the one its chosen renditions were made from."""
+    of_renditions = {r.asset_id for r, _ in chosen.values() if r is not None}
+    if data.asset_id is not None:
+        wrong = sorted(
+            r.id for r, _ in chosen.values() if r is not None and r.asset_id != data.asset_id
+        )
+        if wrong:
+            issues.append(
+                _issue("rendition_id", "other_video",
+                       N_("Rendition {ids} is not made from this post's video."),
+                       ids=", ".join(map(str, wrong)))
+            )  # fmt: skip
+        return data.asset_id
+    if len(of_renditions) > 1:
+        issues.append(
+            _issue("rendition_id", "several_videos",
+                   N_("The chosen renditions are made from different videos: a post has one."))
+        )  # fmt: skip
+    if len(of_renditions) == 1:
+        return next(iter(of_renditions))
+    if not chosen:
+        issues.append(
+            _issue("asset_id", "missing", N_("Choose the video to post, or an edit of it."))
+        )
+    return None
 
 
 def _asset(session: Session, workspace_id: int, asset_id: int) -> MediaAsset | None:
@@ -350,6 +392,7 @@ def _check_target(
     seen: set[int],
     https: dict[str, Http],
     precheck: Precheck | None,
+    chosen: tuple[Rendition | None, list[Issue]] | None = None,
 ) -> TargetCheck:
     account = session.scalar(
         select(Account).where(Account.id == target.account_id, Account.workspace_id == workspace_id)
@@ -408,12 +451,21 @@ def _check_target(
         except NotFound as exc:
             check.issues.append(_issue("media", exc.code, exc.message_template, **exc.params))
             return check
+    if chosen is not None:
+        check.rendition, found = chosen
+        check.issues += found
+    elif asset is not None and check.profile is not None:
+        choice = renditions.default_choice(session, asset=asset, profile=check.profile)
+        check.rendition = choice.rendition
+        check.issues += choice.issues
     if asset is None:
         return check
     if account.platform not in https:
         https[account.platform] = Http(account.platform)
     provider = cls(app, http=https[account.platform])
-    media = planned_media(session, store=store, asset=asset, profile=check.profile)
+    media = renditions.planned_media(
+        session, store=store, asset=asset, profile=check.profile, rendition=check.rendition
+    )
     request = PublishRequest(
         media=media,
         cover=store.path(cover.storage_path) if cover is not None else None,
@@ -429,7 +481,7 @@ def _check_target(
         check.issues += provider.validate(request)
     except ShortopsError as exc:
         check.issues.append(_issue("media", exc.code, exc.message_template, **exc.params))
-    if precheck is not None and check.profile is not None:
+    if precheck is not None and check.profile is not None and check.rendition is None:
         try:
             precheck(asset, check.profile, EditSpec())
         except ShortopsError as exc:
@@ -448,71 +500,6 @@ def request_options(account: Account, options: dict[str, Any]) -> dict[str, Any]
 
 def _text(override: str | None, default: str) -> str:
     return default if override is None else override
-
-
-def planned_media(
-    session: Session, *, store: MediaStore, asset: MediaAsset, profile: PlatformProfile | None
-) -> MediaFile:
-    """The file a target will upload, as far as it is known before it exists.
-
-    Without a profile that is the asset itself. With one, a ready rendition's own facts; before
-    it is rendered, the asset's duration in the profile's frame, at most the profile's size cap
-    (the renderer refuses anything larger, so a bigger estimate would only raise false alarms).
-    """
-    if profile is None:
-        return asset_media(store, asset)
-    key = rendition_key(
-        input_sha256=asset.sha256, profile=profile, spec=EditSpec(), inputs_sha256={}
-    )
-    rendition = session.scalar(
-        select(Rendition).where(
-            Rendition.workspace_id == asset.workspace_id,
-            Rendition.key == key,
-            Rendition.status == RenditionStatus.ready,
-        )
-    )
-    if rendition is not None:
-        return rendition_media(store, rendition)
-    return MediaFile(
-        path=store.path(asset.storage_path),
-        size_bytes=min(asset.size_bytes, profile.max_bytes),
-        duration_s=float(asset.duration_s or 0.0),
-        width=profile.width,
-        height=profile.height,
-        public_url=links.pending_link(),
-    )
-
-
-def asset_media(store: MediaStore, asset: MediaAsset) -> MediaFile:
-    return MediaFile(
-        path=store.path(asset.storage_path),
-        size_bytes=asset.size_bytes,
-        duration_s=float(asset.duration_s or 0.0),
-        width=asset.width or 0,
-        height=asset.height or 0,
-        content_type=asset.content_type or "video/mp4",
-        sha256=asset.sha256,
-    )
-
-
-def rendition_media(store: MediaStore, rendition: Rendition) -> MediaFile:
-    facts = media_service.facts_of(rendition.output_probe)
-    return MediaFile(
-        path=store.path(rendition.output_path),
-        size_bytes=rendition.output_size_bytes or 0,
-        duration_s=float(facts.duration_s or 0.0),
-        width=facts.width or 0,
-        height=facts.height or 0,
-        # For platforms that download the video themselves (Instagram).
-        public_url=links.rendition_link(rendition.id),
-    )
-
-
-def rendition_cover(covers: dict[str, str], shape: str | None) -> str | None:
-    """The stored path of a rendition's cover in `shape`, else its first one (None: none)."""
-    if shape is not None and shape in covers:
-        return covers[shape]
-    return next(iter(sorted(covers.items())), ("", None))[1]
 
 
 # --- creating -------------------------------------------------------------------------------------
@@ -564,8 +551,8 @@ def create_post(
     publications = []
     when = local_time(check.scheduled_at, workspace.timezone)
     for target, wanted in zip(check.targets, data.targets, strict=True):
-        rendition_id = None
-        if target.profile is not None:
+        rendition_id = target.rendition.id if target.rendition is not None else None
+        if rendition_id is None and target.profile is not None:
             slug = target.profile.slug
             if slug not in renditions:
                 rendition, must_render = media_service.request_rendition(
@@ -779,6 +766,7 @@ def publication_read(
         review_url=str(check_url) if check_url else None,
         verification=publication.verification or {},
         rendition_id=publication.rendition_id,
+        uploaded_sha256=publication.uploaded_sha256 or "",
         options=publication.options or {},
         overrides=publication.overrides or {},
         created_at=publication.created_at,

@@ -19,6 +19,7 @@ from babel.dates import format_skeleton, get_day_names
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shortops.accounts import service as account_service
@@ -30,6 +31,7 @@ from shortops.media import flows as media_flows
 from shortops.media import service as media_service
 from shortops.media.previews import POSTER_KINDS
 from shortops.media.store import MediaStore
+from shortops.media.views import spec_summary
 from shortops.models import (
     Account,
     AccountStatus,
@@ -37,6 +39,7 @@ from shortops.models import (
     MediaAsset,
     Post,
     Publication,
+    Rendition,
     RenditionStatus,
 )
 from shortops.models import PublicationStatus as S
@@ -45,7 +48,7 @@ from shortops.providers.http import Http
 from shortops.providers.manual import ManualOptions, build_kit, limits_for
 from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import Limits, Severity
-from shortops.publishing import flows, service, tasks
+from shortops.publishing import flows, renditions, service, tasks
 from shortops.publishing.errors import PostInvalid, PublicationLocked
 from shortops.publishing.schemas import (
     STATUS_LABELS,
@@ -84,6 +87,7 @@ PER_PAGE = 25
 POLL_S = 5
 ASSETS_SHOWN = 60
 ACCOUNTS_SHOWN = 200
+EDITS_SHOWN = 40
 # Statuses the engine still moves on its own: their rows refresh themselves.
 LIVE = frozenset({S.draft, S.scheduled, S.uploading, S.processing})
 TABS = ("scheduled", "uploading", "processing", "published", "failed", "needs_review", "cancelled")
@@ -762,6 +766,7 @@ class ComposerState:
     when: str = "at"
     at: str = ""
     targets: list[int] = field(default_factory=list)
+    renditions: dict[int, str] = field(default_factory=dict)  # account -> chosen edit ("": auto)
     overrides: dict[int, dict[str, str]] = field(default_factory=dict)
     options: dict[int, dict[str, Any]] = field(default_factory=dict)
 
@@ -814,6 +819,7 @@ def _state_from_form(
             state.targets.append(int(value))
     for account_id, target in targets.items():
         prefix = f"t{account_id}."
+        state.renditions[account_id] = _one(form, prefix + "rendition_id")
         state.overrides[account_id] = {
             key: _one(form, prefix + key) for key in ("title", "caption", "hashtags")
         }
@@ -835,7 +841,8 @@ def _post_from_state(request: Request, state: ComposerState) -> tuple[PostCreate
     """The post the composer describes, or the problems that keep it from being one."""
     problems: list[str] = []
     asset_id = int(state.asset_id) if state.asset_id.strip().isdigit() else None
-    if asset_id is None:
+    chosen = {a: int(r) for a, r in state.renditions.items() if a in state.targets and r.isdigit()}
+    if asset_id is None and not chosen:
         problems.append(translate(request, N_("Choose a video.")))
     if not state.targets:
         problems.append(translate(request, N_("Choose at least one account.")))
@@ -851,6 +858,7 @@ def _post_from_state(request: Request, state: ComposerState) -> tuple[PostCreate
         targets = [
             TargetCreate(
                 account_id=account_id,
+                rendition_id=chosen.get(account_id),
                 options=state.options.get(account_id, {}),
                 overrides=_overrides(state.overrides.get(account_id, {})),
             )
@@ -860,7 +868,7 @@ def _post_from_state(request: Request, state: ComposerState) -> tuple[PostCreate
             title=state.title.strip(),
             caption=state.caption.strip(),
             hashtags=split_hashtags(state.hashtags),
-            asset_id=asset_id or 0,
+            asset_id=asset_id,
             cover_asset_id=int(state.cover_asset_id) if state.cover_asset_id.isdigit() else None,
             targets=targets,
             schedule=Schedule(at=at),
@@ -887,6 +895,7 @@ class CheckView:
     post: list[IssueRead] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     targets: dict[int, list[IssueRead]] = field(default_factory=dict)
+    posts: dict[int, int | None] = field(default_factory=dict)  # account -> rendition it posts
     checked: bool = False  # the live check has run
     ran: bool = False  # ... and got as far as the accounts (a video and accounts were chosen)
     ok: bool = False
@@ -915,6 +924,7 @@ def _check_view(
         view.targets.setdefault(target.account_id, []).extend(
             service.issue_read(issue, translate_) for issue in target.issues
         )
+        view.posts[target.account_id] = target.rendition.id if target.rendition else None
     view.ok = check.ok and not problems
     return view
 
@@ -990,6 +1000,8 @@ def composer_check(
         checks=_check_view(request, check, problems),
         account_ids=list(targets),
         ticked=state.targets,
+        state=state,
+        edits=_edits(request, session, actor, state),
     )
 
 
@@ -1091,6 +1103,7 @@ def _composer_page(
             for account_id, target in targets.items()
         },
         checks=checks or CheckView(),
+        edits=_edits(request, session, actor, state),
         timezone=actor.workspace.timezone,
         now_local=_local_input(utcnow(), actor.workspace.timezone),
     )
@@ -1274,3 +1287,49 @@ def _local_input(moment: datetime | None, timezone: str) -> str:
 
 
 __all__ = ["option_fields", "router", "split_hashtags"]
+
+
+@dataclass(frozen=True)
+class EditChoice:
+    """An edit of the chosen video the composer offers: a rendition made in Produce."""
+
+    id: int
+    profile_slug: str
+    label: str
+    ready: bool
+
+
+def _edits(
+    request: Request, session: Session, actor: Actor, state: ComposerState
+) -> list[EditChoice]:
+    """The chosen video's edits that can be posted, newest first (with the ones a target
+    already names, whichever video they are of)."""
+    asset_id = int(state.asset_id) if state.asset_id.isdigit() else None
+    named = [int(r) for r in state.renditions.values() if r.isdigit()]
+    if asset_id is None and not named:
+        return []
+    rows = session.scalars(
+        select(Rendition)
+        .where(
+            Rendition.workspace_id == actor.workspace.id,
+            Rendition.status.in_(renditions.POSTABLE),
+            or_(Rendition.asset_id == asset_id, Rendition.id.in_(named)),
+        )
+        .order_by(Rendition.created_at.desc(), Rendition.id.desc())
+        .limit(EDITS_SHOWN)
+    )
+    language = request_language(request)
+    timezone = actor.workspace.timezone
+    choices = []
+    for row in rows:
+        name = str((row.profile or {}).get("name") or row.profile_slug)
+        summary = spec_summary(language, row.spec or {})
+        when = service.local_time(row.created_at, timezone)
+        parts = [f"#{row.id}", name, summary or gettext(language, N_("Plain")), when]
+        if row.status != RenditionStatus.ready:
+            parts.append(gettext(language, N_("being made")))
+        choices.append(
+            EditChoice(row.id, row.profile_slug, " · ".join(p for p in parts if p),
+                       row.status == RenditionStatus.ready)
+        )  # fmt: skip
+    return choices
