@@ -8,6 +8,7 @@ edit being in the pictures and the sound. The same render asked for again is the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -120,8 +121,11 @@ def test_render_for_three_platforms_with_subtitles_logo_music_and_covers(
     for platform, payload in renders.items():
         profile = _profile(platform)
         out = out_dir / f"{platform}.mp4"
-        assert set(payload) == {"output", "duration_s", "width", "height", "covers"}
+        assert set(payload) == {
+            "rendition_id", "sha256", "output", "duration_s", "width", "height", "covers",
+        }  # fmt: skip
         assert payload["output"] == str(out.resolve())
+        assert payload["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
         assert (payload["width"], payload["height"]) == (profile.width, profile.height)
         assert payload["duration_s"] == pytest.approx(6.0, abs=0.2)
         assert_produced(out, profile)

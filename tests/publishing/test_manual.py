@@ -33,6 +33,9 @@ def manual(world: World) -> Account:
 
 
 def _kit(world: World, manual: Account) -> Publication:
+    from tests.publishing.test_post_the_edit import edit
+
+    edit(world, slug="xiaohongshu")  # the 3:4 edit made in Produce
     (publication,) = world.schedule(manual)
     outcome = world.engine().dispatch(publication.id)
     assert outcome.result == "kit_due"
@@ -84,7 +87,10 @@ def test_only_manual_publications_are_completed_by_hand(world: World) -> None:
 
 
 def test_an_overdue_kit_escalates_once(world: World, manual: Account) -> None:
+    from tests.publishing.test_post_the_edit import edit
+
     settings = world.settings.model_copy(update={"manual_kit_overdue_minutes": 30})
+    edit(world, slug="xiaohongshu")
     (publication,) = world.schedule(manual)
     engine = world.engine(settings)
     outcome = engine.dispatch(publication.id)
@@ -104,7 +110,8 @@ def test_an_overdue_kit_escalates_once(world: World, manual: Account) -> None:
     )
     # Still open: the operator can complete it late.
     row = world.reload(publication)
-    complete_manual(world.session, publication=row, url="https://x.example/1", actor=world.actor)
+    url = "https://www.xiaohongshu.com/explore/1"
+    complete_manual(world.session, publication=row, url=url, actor=world.actor)
     world.session.commit()
     assert world.reload(publication).status == S.published
 
@@ -124,3 +131,33 @@ def test_a_rendition_cover_of_the_platforms_shape_is_the_default_cover() -> None
     assert renditions.rendition_cover(covers, "portrait") == "covers/k-portrait.jpg"
     assert renditions.rendition_cover({"portrait": "covers/p.jpg"}, "landscape") == "covers/p.jpg"
     assert renditions.rendition_cover({}, "landscape") is None
+
+
+def test_a_link_elsewhere_than_the_platform_is_refused(world: World, manual: Account) -> None:
+    row = world.reload(_kit(world, manual))
+    with pytest.raises(InvalidInput, match=r"douyin\.com is not Xiaohongshu"):
+        complete_manual(
+            world.session, publication=row, url="https://www.douyin.com/video/7", actor=world.actor
+        )
+    short = "https://xhslink.com/a/AbCd"  # the platform's own short links count
+    complete_manual(world.session, publication=row, url=short, actor=world.actor)
+    world.session.commit()
+    assert world.reload(row).url == short
+
+
+def test_a_manual_platform_gets_its_own_profile_and_text_limits(
+    world: World, manual: Account
+) -> None:
+    check = service.check_post(
+        world.session,
+        workspace=world.workspace,
+        data=world.post(manual, title="这是一个二十一个字符长的小红书标题呀呀呀呀"),
+        store=world.store,
+        now=world.clock(),
+    )
+    (target,) = check.targets
+    assert target.profile is not None and target.profile.slug == "xiaohongshu"
+    assert (target.profile.width, target.profile.height) == (1080, 1440)  # 3:4
+    title_issues = [i for i in target.issues if i.field == "title"]
+    assert title_issues and not check.ok
+    assert "20" in service.render_message(title_issues[0].message, title_issues[0].params)

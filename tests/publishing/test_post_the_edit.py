@@ -48,7 +48,9 @@ def edit(
         status=status,
         output_path=output if status == RenditionStatus.ready else "",
         output_size_bytes=len(content) if status == RenditionStatus.ready else None,
-        output_probe={"facts": {"duration_s": 12.0, "width": 1080, "height": 1920}},
+        output_probe={
+            "facts": {"duration_s": 12.0, "width": profile.width, "height": profile.height}
+        },
     )
     world.session.add(rendition)
     world.session.commit()

@@ -5,7 +5,6 @@ assets, resumable uploads, renditions (with their files and covers), profiles an
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -267,7 +266,7 @@ def rendition_file_response(
     return FileResponse(
         store.path(rendition.output_path),
         media_type="video/mp4",
-        filename=f"{_download_stem(session, rendition)}.mp4",
+        filename=f"{service.download_stem(session, rendition)}.mp4",
     )
 
 
@@ -280,14 +279,8 @@ def cover_file_response(
     return FileResponse(
         store.path(str(path)),
         media_type="image/jpeg",
-        filename=f"{_download_stem(session, rendition)}-{name}.jpg",
+        filename=f"{service.download_stem(session, rendition)}-{name}.jpg",
     )
-
-
-def _download_stem(session: Session, rendition: Rendition) -> str:
-    asset = session.get(MediaAsset, rendition.asset_id)
-    stem = Path(asset.filename).stem if asset else "video"
-    return f"{stem}-{rendition.profile_slug}"
 
 
 # --- profiles -------------------------------------------------------------------------------------

@@ -115,12 +115,16 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
             ),
         ),
         # Xiaohongshu and WeChat Channels: automation-enforced limits only (unconfirmed).
+        # Xiaohongshu: the feed shows 3:4 best (9:16 is cropped to it in the feed); its cover
+        # is 3:4 too.
         _vertical(
             "xiaohongshu",
             "Xiaohongshu 小红书",
+            height=1440,
             min_duration_s=3,
             max_duration_s=900,
             max_bytes=500 * _MB,
+            covers=(CoverSize(name="portrait", width=1080, height=1440, max_bytes=2 * _MB),),
         ),
         _vertical(
             "wechat_channels",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -898,3 +899,10 @@ def _add_or_conflict(session: Session, row: object, message: str, **params: obje
             session.flush()
     except IntegrityError as exc:
         raise Conflict(message, **params) from exc
+
+
+def download_stem(session: Session, rendition: Rendition) -> str:
+    """The name a rendition's file is downloaded under, without extension: "launch-tiktok"."""
+    asset = session.get(MediaAsset, rendition.asset_id)
+    stem = Path(asset.filename).stem if asset else "video"
+    return f"{stem}-{rendition.profile_slug}"

@@ -86,6 +86,7 @@ from shortops.providers.errors import (
     Transient,
 )
 from shortops.providers.http import Http
+from shortops.providers.manual import link_on_platform, preset_for
 from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import (
     Failed,
@@ -370,7 +371,12 @@ class Engine:
         rendition = (
             session.get(Rendition, publication.rendition_id) if publication.rendition_id else None
         )
-        slug = rendition.profile_slug if rendition is not None else cls.limits.profile_slug
+        account = session.get(Account, publication.account_id)
+        slug = (
+            rendition.profile_slug
+            if rendition is not None
+            else (renditions.profile_slug_for(account, cls) if account else cls.limits.profile_slug)
+        )
         if slug is None:
             if not self.store.exists(asset.storage_path):
                 return self._fail(session, publication.id, _file_missing(asset.filename))
@@ -1239,6 +1245,14 @@ def complete_manual(
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
         raise InvalidInput(
             N_("Paste the live post's full address, starting with http:// or https://.")
+        )
+    if not link_on_platform(account.platform_label, parts.hostname or ""):
+        preset = preset_for(account.platform_label)
+        raise InvalidInput(
+            N_("{host} is not {platform}: paste the link of the post on {platform} ({domains})."),
+            host=parts.hostname or "",
+            platform=preset.name,
+            domains=", ".join(preset.domains),
         )
     name = actor.user.name or actor.user.email
     moved = service.move(

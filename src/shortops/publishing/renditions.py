@@ -21,11 +21,24 @@ from shortops.media import service as media_service
 from shortops.media.profiles import PlatformProfile
 from shortops.media.spec import EditSpec, rendition_key
 from shortops.media.store import MediaStore
-from shortops.models import MediaAsset, Rendition, RenditionStatus
+from shortops.models import Account, MediaAsset, Rendition, RenditionStatus
+from shortops.providers.base import Provider
+from shortops.providers.manual import limits_for
 from shortops.providers.types import Issue, MediaFile, Severity
 
 # Renditions in these states can still be posted (the publication waits while one is made).
 POSTABLE = (RenditionStatus.ready, RenditionStatus.queued, RenditionStatus.rendering)
+
+
+MANUAL = "manual"
+
+
+def profile_slug_for(account: Account, cls: type[Provider]) -> str | None:
+    """The Produce profile an account's posts are made in: the platform's own; for a manual
+    account, the profile of the platform it is on (Xiaohongshu 3:4, WeChat Channels …)."""
+    if account.platform == MANUAL:
+        return limits_for(account.platform_label).profile_slug
+    return cls.limits.profile_slug
 
 
 @dataclass

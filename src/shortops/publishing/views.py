@@ -582,15 +582,9 @@ def _kit(
     title = overrides.get("title") if overrides.get("title") is not None else post.title
     caption = overrides.get("caption") if overrides.get("caption") is not None else post.caption
     hashtags = overrides.get("hashtags") if overrides.get("hashtags") is not None else post.hashtags
-    kit = build_kit(
-        platform_label=account.platform_label,
-        title=str(title),
-        caption=str(caption),
-        hashtags=tuple(str(tag) for tag in hashtags or ()),
-        options=options,
-    )
-    translate_ = _gettext(request)
-    video_url = f"/produce/assets/{post.asset_id}/file" if post.asset_id else None
+    asset = session.get(MediaAsset, post.asset_id) if post.asset_id else None
+    video_url = f"/produce/assets/{post.asset_id}/file" if asset else None
+    filename = asset.filename if asset else ""
     cover_urls: list[tuple[str, str]] = []
     if publication.rendition_id is not None:
         try:
@@ -601,10 +595,20 @@ def _kit(
             rendition = None
         if rendition is not None and rendition.status == RenditionStatus.ready:
             video_url = f"/produce/renditions/{rendition.id}/file"
+            filename = media_service.download_stem(session, rendition) + ".mp4"
             read = media_service.rendition_read(rendition)
             cover_urls = [
                 (name, f"/produce/renditions/{rendition.id}/covers/{name}") for name in read.covers
             ]
+    kit = build_kit(
+        platform_label=account.platform_label,
+        title=str(title),
+        caption=str(caption),
+        hashtags=tuple(str(tag) for tag in hashtags or ()),
+        options=options,
+        filename=filename,
+    )
+    translate_ = _gettext(request)
     if post.cover_asset_id is not None:
         cover_urls.insert(0, ("cover", f"/produce/assets/{post.cover_asset_id}/file"))
     return {

@@ -16,6 +16,7 @@ from shortops.providers.manual.kit import (
     build_kit,
     kit_issues,
     limits_for,
+    link_on_platform,
     preset_for,
 )
 from shortops.providers.types import (
@@ -77,5 +78,6 @@ __all__ = [
     "build_kit",
     "kit_issues",
     "limits_for",
+    "link_on_platform",
     "preset_for",
 ]

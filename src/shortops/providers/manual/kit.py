@@ -64,6 +64,8 @@ class PlatformPreset(Frozen):
     aliases: tuple[str, ...] = ()
     limits: Limits = Limits()
     upload_url: str | None = None
+    # Where its posts live: a pasted link must be on one of these (or a subdomain).
+    domains: tuple[str, ...] = ()
     # "#topic" on most platforms; Weibo writes topics with a hash on both sides: "#topic#".
     topic_style: Literal["hash", "double_hash"] = "hash"
     short_title: bool = False  # WeChat Channels
@@ -108,6 +110,7 @@ PRESETS: dict[str, PlatformPreset] = {
                 profile_slug="xiaohongshu",
             ),
             upload_url="https://creator.xiaohongshu.com/publish/publish",
+            domains=("xiaohongshu.com", "xhslink.com"),
             steps=(
                 _step("topics", N_("Add the topics from the caption: at most 10.")),
                 _step(
@@ -130,6 +133,7 @@ PRESETS: dict[str, PlatformPreset] = {
                 profile_slug="wechat_channels",
             ),
             upload_url="https://channels.weixin.qq.com/platform/post/create",
+            domains=("weixin.qq.com", "channels.weixin.qq.com"),
             short_title=True,
             steps=(
                 _step(
@@ -155,6 +159,7 @@ PRESETS: dict[str, PlatformPreset] = {
                 profile_slug="weibo",
             ),
             upload_url="https://weibo.com/upload/channel",
+            domains=("weibo.com", "weibo.cn"),
             topic_style="double_hash",
             steps=(
                 _step(
@@ -178,6 +183,7 @@ PRESETS: dict[str, PlatformPreset] = {
                 caption_max=400,
             ),
             upload_url="https://studio.ixigua.com/upload",
+            domains=("ixigua.com", "toutiao.com"),
             steps=(_step("category", N_("Choose a category (分类) for the video.")),),
         ),
         PlatformPreset(
@@ -191,6 +197,7 @@ PRESETS: dict[str, PlatformPreset] = {
                 title_max=30,
             ),
             upload_url="https://baijiahao.baidu.com/builder/rc/edit?type=videoV2",
+            domains=("haokan.baidu.com", "haokan.hao123.com", "baijiahao.baidu.com"),
             steps=(
                 _step(
                     "baijiahao",
@@ -216,6 +223,7 @@ PRESETS: dict[str, PlatformPreset] = {
                 profile_slug="douyin",
             ),
             upload_url="https://creator.douyin.com/creator-micro/content/upload",
+            domains=("douyin.com", "iesdouyin.com"),
             steps=(
                 _step(
                     "creator_center",
@@ -308,6 +316,7 @@ def build_kit(
     hashtags: tuple[str, ...] = (),
     options: ManualOptions | None = None,
     media: MediaFile | None = None,
+    filename: str = "",
 ) -> Kit:
     """The kit for posting this by hand on the platform named `platform_label`."""
     options = options or ManualOptions(platform_label=platform_label)
@@ -334,14 +343,20 @@ def build_kit(
         caption=caption_with_topics(caption, hashtags, preset.topic_style),
         hashtags=hashtags,
         upload_url=preset.upload_url,
-        checklist=tuple(_checklist(preset, options, title=title, media=media)),
+        checklist=tuple(
+            _checklist(preset, options, title=title, filename=filename or _name_of(media))
+        ),
         issues=tuple(issues),
         limits=preset.limits,
     )
 
 
+def _name_of(media: MediaFile | None) -> str:
+    return media.path.name if media is not None else ""
+
+
 def _checklist(
-    preset: PlatformPreset, options: ManualOptions, *, title: str, media: MediaFile | None
+    preset: PlatformPreset, options: ManualOptions, *, title: str, filename: str
 ) -> list[ChecklistItem]:
     items = [
         _step(
@@ -349,11 +364,9 @@ def _checklist(
             N_("Sign in to {platform} as the account and open its upload page."),
             platform=preset.name,
         ),
-        _step(
-            "upload_video",
-            N_("Upload the video file {filename}."),
-            filename=media.path.name if media else "",
-        ),
+        _step("upload_video", N_("Upload the video file {filename}."), filename=filename)
+        if filename
+        else _step("upload_video", N_("Upload the video file from the kit.")),
     ]
     if title and not preset.short_title:
         items.append(_step("title", N_("Paste the title.")))
@@ -409,3 +422,10 @@ def _checklist(
         )
     )
     return items
+
+
+def link_on_platform(label: str, host: str) -> bool:
+    """Whether a live post's host belongs to the platform (any host for unknown platforms)."""
+    domains = preset_for(label).domains
+    host = host.casefold().rstrip(".").split(":")[0]
+    return not domains or any(host == d or host.endswith("." + d) for d in domains)
