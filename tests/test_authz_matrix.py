@@ -131,6 +131,14 @@ API_ROUTES: dict[tuple[str, str], str] = {
         "POST",
         "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/complete",
     ): Permission.write,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/retry",
+    ): Permission.write,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/review",
+    ): Permission.write,
     # media library
     ("GET", "/api/v1/workspaces/{workspace_id}/assets"): Permission.read,
     ("GET", "/api/v1/workspaces/{workspace_id}/assets/{asset_id}"): Permission.read,
@@ -264,6 +272,8 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/publish/publications/{publication_id}/cancel"): Permission.write,
     ("POST", "/publish/publications/{publication_id}/reschedule"): Permission.write,
     ("POST", "/publish/publications/{publication_id}/complete"): Permission.write,
+    ("POST", "/publish/publications/{publication_id}/retry"): Permission.write,
+    ("POST", "/publish/publications/{publication_id}/review"): Permission.write,
 }
 
 # Placeholder values for routes called without a valid id (visitors are refused before lookup).
@@ -408,6 +418,10 @@ def _api_call(
             "POST",
             "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/complete",
         ): {"url": "https://weibo.com/alpha/1"},
+        (
+            "POST",
+            "/api/v1/workspaces/{workspace_id}/publications/{publication_id}/review",
+        ): {"outcome": "failed"},
     }
     headers = {"Authorization": f"Bearer {secret}"}
     return client.request(method, url, json=bodies.get((method, path)), headers=headers)
@@ -612,6 +626,7 @@ def _web_call(
         "/publish/new/check": _composer_form(world),
         "/publish/publications/{publication_id}/reschedule": {"at": "2099-01-01T00:00"},
         "/publish/publications/{publication_id}/complete": {"url": "https://weibo.com/alpha/1"},
+        "/publish/publications/{publication_id}/review": {"outcome": "failed"},
         "/measure/reports": {"kind": "weekly", "start": "2026-11-25"},
         "/measure/reports/schedules/{kind}": {"enabled": "1", "emails": "boss@c.example"},
     }
@@ -1158,12 +1173,21 @@ def _publishing_ids(session: Session, world: World, path: str) -> dict[str, Any]
         post_id=post.id,
         account_id=account.id,
         scheduled_at=utcnow() + timedelta(days=1),
-        status=PublicationStatus.scheduled,
+        status=_status_for(path),
         idempotency_key=f"alpha-{next(_calls)}",
     )
     session.add(publication)
     session.commit()
     return {"post_id": post.id, "publication_id": publication.id}
+
+
+def _status_for(path: str) -> PublicationStatus:
+    """Retry takes a failed publication, review one that needs review; the rest scheduled ones."""
+    if path.endswith("/retry"):
+        return PublicationStatus.failed
+    if path.endswith("/review"):
+        return PublicationStatus.needs_review
+    return PublicationStatus.scheduled
 
 
 def test_api_outsider_cannot_use_another_workspaces_posts(
@@ -1182,6 +1206,8 @@ def test_api_outsider_cannot_use_another_workspaces_posts(
         ("POST", f"{b}/publications/{publication}/cancel", None),
         ("POST", f"{b}/publications/{publication}/reschedule", {"at": "now"}),
         ("POST", f"{b}/publications/{publication}/complete", {"url": "https://x.example/1"}),
+        ("POST", f"{b}/publications/{publication}/retry", None),
+        ("POST", f"{b}/publications/{publication}/review", {"outcome": "failed"}),
     ]:
         response = client.request(method, url, json=body, headers=headers)
         assert response.status_code == 404, (method, url, response.text)

@@ -27,7 +27,7 @@ from shortops.media import flows as media_flows
 from shortops.media.store import MediaStore
 from shortops.models import Publication, PublicationStatus, Workspace
 from shortops.providers.types import Severity
-from shortops.publishing import service, tasks
+from shortops.publishing import actions, service, tasks
 from shortops.publishing.errors import PostInvalid
 from shortops.publishing.schemas import (
     PostCreate,
@@ -275,6 +275,51 @@ def cancel(
             for row in _targets(session, actor, ident, post)
         ]
         _print_publications(session, cancelled, ws)
+
+
+@app.command("retry")
+def retry(
+    publication_id: int = typer.Argument(..., metavar="ID", help="A failed publication's id."),
+    workspace: str | None = WorkspaceOption,
+) -> None:
+    """Send a failed publication again, now (one that needs review is checked first: see
+    `posts review`)."""
+    with database() as session:
+        ws = resolve_workspace(session, workspace)
+        actor = operator_actor(session, ws)
+        publication = actions.retry_publication(session, actor=actor, publication_id=publication_id)
+        session.commit()
+        tasks.schedule([publication])
+        _print_publications(session, [publication], ws)
+
+
+@app.command("review")
+def review(
+    publication_id: int = typer.Argument(
+        ..., metavar="ID", help="The id of a publication that needs review."
+    ),
+    published: str | None = typer.Option(
+        None, "--published", metavar="URL", help="It is live: the post's address."
+    ),
+    failed: bool = typer.Option(False, "--failed", help="It is not on the platform."),
+    workspace: str | None = WorkspaceOption,
+) -> None:
+    """Settle a publication that needs review with what the platform shows."""
+    if (published is None) == (not failed):
+        raise fail("Give either --published URL or --failed.")
+    with database() as session:
+        ws = resolve_workspace(session, workspace)
+        actor = operator_actor(session, ws)
+        if published is not None:
+            publication = actions.mark_reviewed_published(
+                session, actor=actor, publication_id=publication_id, url=published
+            )
+        else:
+            publication = actions.mark_reviewed_failed(
+                session, actor=actor, publication_id=publication_id
+            )
+        session.commit()
+        _print_publications(session, [publication], ws)
 
 
 @app.command("list")

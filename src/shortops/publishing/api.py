@@ -18,7 +18,7 @@ from shortops.kit.pagination import Page
 from shortops.media import flows as media_flows
 from shortops.media.store import MediaStore
 from shortops.models import MediaAsset, PublicationStatus
-from shortops.publishing import flows, service, tasks
+from shortops.publishing import actions, flows, service, tasks
 from shortops.publishing.errors import PostInvalid
 from shortops.publishing.schemas import (
     CompleteIn,
@@ -28,6 +28,7 @@ from shortops.publishing.schemas import (
     PublicationFilters,
     PublicationRead,
     RescheduleIn,
+    ReviewIn,
     ValidationReport,
 )
 from shortops.web.i18n import gettext, negotiate
@@ -231,4 +232,33 @@ def complete_publication(
         session, workspace_id=actor.workspace.id, publication_id=publication_id
     )
     flows.complete_manual(session, publication=publication, url=data.url, actor=actor)
+    return service.read_publication(session, publication, _gettext(request))
+
+
+@router.post("/publications/{publication_id}/retry", response_model=PublicationRead)
+def retry_publication(
+    publication_id: int, request: Request, session: DbSession, actor: Writer
+) -> PublicationRead:
+    """Send a failed publication again, now, as a new upload. A publication that needs review
+    is refused (`422`): say what the platform shows first (`…/review`)."""
+    publication = actions.retry_publication(session, actor=actor, publication_id=publication_id)
+    session.commit()
+    tasks.schedule([publication])
+    return service.read_publication(session, publication, _gettext(request))
+
+
+@router.post("/publications/{publication_id}/review", response_model=PublicationRead)
+def review_publication(
+    publication_id: int, data: ReviewIn, request: Request, session: DbSession, actor: Writer
+) -> PublicationRead:
+    """Settle a publication that needs review with what the platform shows: live (its url)
+    or not there (failed, and then it may be retried)."""
+    if data.outcome == "published":
+        publication = actions.mark_reviewed_published(
+            session, actor=actor, publication_id=publication_id, url=data.url or ""
+        )
+    else:
+        publication = actions.mark_reviewed_failed(
+            session, actor=actor, publication_id=publication_id
+        )
     return service.read_publication(session, publication, _gettext(request))

@@ -125,6 +125,17 @@ class DuplicateIn(BaseModel):
     at: When = Field(description="When the copy publishes")
 
 
+class ReviewIn(BaseModel):
+    """What a person found on the platform for a publication that needs review."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["published", "failed"] = Field(
+        description="published: the post is live (give its url); failed: it is not there"
+    )
+    url: str | None = Field(default=None, description="The live post's address (published)")
+
+
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -181,6 +192,7 @@ class PublicationRead(BaseModel):
         description="When the engine looks at it next (a retry, or the next status check)"
     )
     attempts: int = Field(description="Tries that failed before anything was sent")
+    max_attempts: int = Field(description="Tries before it is marked failed")
     upload_started_at: datetime | None
     upload_progress: float = Field(description="0 to 1 while uploading")
     published_at: datetime | None

@@ -33,6 +33,7 @@ from sqlalchemy import CursorResult, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from shortops.accounts.credentials import app_credentials
+from shortops.config import get_settings
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.clock import utcnow
 from shortops.kit.pagination import PageParams, paginate
@@ -756,6 +757,7 @@ def publication_read(
         scheduled_at=publication.scheduled_at,
         next_attempt_at=publication.next_attempt_at,
         attempts=publication.attempts,
+        max_attempts=get_settings().publish_max_attempts,
         upload_started_at=publication.upload_started_at,
         upload_progress=publication.upload_progress,
         published_at=publication.published_at,
@@ -836,7 +838,8 @@ def read_posts(
 # --- changes people make --------------------------------------------------------------------------
 
 
-def _locked(publication: Publication, platform: str) -> PublicationLocked:
+def locked_error(publication: Publication, platform: str) -> PublicationLocked:
+    """Why a publication in its current status cannot be changed, in words to act on."""
     status = publication.status
     if status in (S.uploading, S.processing):
         return PublicationLocked(
@@ -870,7 +873,7 @@ def reschedule_publication(
     account = session.get(Account, publication.account_id)
     platform = account.platform if account else ""
     if publication.status != S.scheduled:
-        raise _locked(publication, platform)
+        raise locked_error(publication, platform)
     scheduled_at = resolve_when(at, timezone=workspace.timezone, now=now)
     issues = schedule_issues(scheduled_at, now=now, timezone=workspace.timezone)
     if issues:
@@ -888,7 +891,7 @@ def reschedule_publication(
     )
     if not moved:  # a worker claimed it a moment ago
         session.refresh(publication)
-        raise _locked(publication, platform)
+        raise locked_error(publication, platform)
     record(
         session,
         action="publication.rescheduled",
@@ -925,7 +928,7 @@ def cancel_publication(
     )
     session.refresh(publication)
     if not cancelled:
-        raise _locked(publication, platform)
+        raise locked_error(publication, platform)
     record(
         session,
         action="publication.cancelled",

@@ -48,7 +48,7 @@ from shortops.providers.http import Http
 from shortops.providers.manual import ManualOptions, build_kit, limits_for
 from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import Limits, Severity
-from shortops.publishing import flows, renditions, service, tasks
+from shortops.publishing import actions, flows, renditions, service, tasks
 from shortops.publishing.errors import PostInvalid, PublicationLocked
 from shortops.publishing.schemas import (
     STATUS_LABELS,
@@ -380,6 +380,49 @@ def _account_groups(accounts: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 # --- changes from the queue, the calendar and the publication page --------------------------------
+
+
+@router.post("/publications/{publication_id}/retry")
+def retry(request: Request, session: DbSession, actor: Writer, publication_id: int) -> Response:
+    """Send a failed publication again (a publication that needs review is checked first)."""
+    try:
+        publication = actions.retry_publication(session, actor=actor, publication_id=publication_id)
+    except (PublicationLocked, InvalidInput) as exc:
+        session.rollback()
+        flash(request, error_message(request, exc), "error")
+    else:
+        session.commit()
+        tasks.schedule([publication])
+        flash(request, translate(request, N_("Sent again: it publishes now.")), "success")
+    return redirect(f"/publish/publications/{publication_id}")
+
+
+@router.post("/publications/{publication_id}/review")
+def review(
+    request: Request,
+    session: DbSession,
+    actor: Writer,
+    publication_id: int,
+    outcome: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+) -> Response:
+    """What the person found on the platform: live (with its link) or not there."""
+    try:
+        if outcome == "published":
+            actions.mark_reviewed_published(
+                session, actor=actor, publication_id=publication_id, url=url
+            )
+            message = N_("Marked published.")
+        else:
+            actions.mark_reviewed_failed(session, actor=actor, publication_id=publication_id)
+            message = N_("Marked failed: nothing is on the platform. You can send it again.")
+    except (PublicationLocked, InvalidInput) as exc:
+        session.rollback()
+        flash(request, error_message(request, exc), "error")
+    else:
+        session.commit()
+        flash(request, translate(request, message), "success")
+    return redirect(f"/publish/publications/{publication_id}")
 
 
 @router.post("/publications/{publication_id}/cancel")
