@@ -257,7 +257,7 @@ def test_asking_twice_costs_nothing(
 ) -> None:
     asset = import_asset(media.video)
     actor = _actor(session, team)
-    data = RenditionsCreate(asset_id=asset.id, profiles=["tiktok", "youtube_shorts", "tiktok"])
+    data = RenditionsCreate(asset_id=asset.id, profiles=["tiktok", "bilibili", "tiktok"])
     first = service.request_renditions(session, actor=actor, data=data)
     session.commit()
     assert [send for _, send in first] == [True, True]

@@ -324,3 +324,24 @@ def test_asset_page_has_the_frame_preview_and_a_link_to_profiles(
     )
     assert 'href="/produce/profiles"' in page
     assert 'href="/produce/profiles"' in client.get("/produce").text
+
+
+def test_platforms_whose_settings_resolve_alike_are_rendered_once(
+    app: Any, session: Session, team: Team, media: Media, import_asset: ImportFn
+) -> None:
+    asset = import_asset(media.video)
+    client = _signed_in(app, team.editor.email)
+    page = client.get(f"/produce/assets/{asset.id}")
+    response = client.post(
+        f"/produce/assets/{asset.id}/renditions",
+        data={"csrf_token": factories.csrf_from(page.text),
+              "profiles": ["tiktok", "youtube_shorts", "xiaohongshu"], "fit": "crop"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
+    session.expire_all()
+    renditions = list(session.scalars(select(Rendition).order_by(Rendition.id)))
+    assert [r.profile_slug for r in renditions] == ["tiktok", "xiaohongshu"]
+    page = client.get(f"/produce/assets/{asset.id}")
+    assert "2 queued, 0 already made" in page.text
+    assert "YouTube Shorts: the same file as TikTok." in page.text

@@ -11,7 +11,7 @@ from shortops.media import service as media_service
 from shortops.media.spec import EditSpec, TextOverlay, TextStyle, rendition_key
 from shortops.models import MediaAsset, Rendition, RenditionStatus
 from shortops.providers.types import Severity
-from shortops.publishing import service
+from shortops.publishing import renditions, service
 from shortops.publishing.schemas import PostCreate
 from tests.publishing.conftest import World, make_asset
 
@@ -33,7 +33,9 @@ def edit(
     )
     hook_text = TextOverlay(text=f"{hook} {next(_n)}", style=TextStyle(position="top"))
     spec = EditSpec(overlays=(hook_text,))
-    key = rendition_key(input_sha256=asset.sha256, profile=profile, spec=spec)
+    key = rendition_key(
+        input_sha256=asset.sha256, profile=profile, spec=spec, duration_s=asset.duration_s
+    )
     output = world.store.rendition_path(key)
     content = f"edited {key}".encode() * 300
     world.store.path(output).parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +99,7 @@ def test_without_a_choice_the_newest_edit_for_the_platform_is_posted(world: Worl
     account = world.add_account("loopback_rendered")
     edit(world)
     newest = edit(world)
-    edit(world, slug="youtube_shorts")  # another platform's edit is not taken
+    edit(world, slug="xiaohongshu")  # an edit in another shape (3:4) is not taken
     check = service.check_post(
         world.session,
         workspace=world.workspace,
@@ -173,3 +175,28 @@ def test_a_lost_edit_file_is_made_again_with_the_same_edit(world: World) -> None
     row = world.reload(publication)
     remade = world.session.get(Rendition, row.rendition_id)
     assert remade is not None and remade.spec == chosen.spec  # not a plain render
+
+
+def test_platforms_with_the_same_output_share_one_file(world: World) -> None:
+    """TikTok and YouTube Shorts resolve to the same 1080×1920 encode for a 12 s video: one
+    rendition, rendered once, posted to both; Xiaohongshu's 3:4 is its own."""
+    from shortops.media.schemas import RenditionsCreate
+
+    results = media_service.request_renditions(
+        world.session,
+        actor=world.actor,
+        data=RenditionsCreate(
+            asset_id=world.asset.id, profiles=["tiktok", "youtube_shorts", "xiaohongshu"]
+        ),
+    )
+    world.session.commit()
+    (tiktok, send), (shorts, send_again), (xhs, send_xhs) = results
+    assert tiktok.id == shorts.id and xhs.id != tiktok.id
+    assert [send, send_again, send_xhs] == [True, False, True]  # FFmpeg runs twice, not three times
+    # An edit made for TikTok is what a YouTube account posts by default.
+    made = edit(world)
+    profile = media_service.get_profile_or_raise(
+        world.session, workspace_id=world.workspace.id, slug="youtube_shorts"
+    )
+    choice = renditions.default_choice(world.session, asset=world.asset, profile=profile)
+    assert choice.rendition is not None and choice.rendition.id == made.id

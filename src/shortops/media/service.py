@@ -633,6 +633,7 @@ def request_rendition(
         profile=profile,
         spec=spec,
         inputs_sha256={role: side.sha256 for role, side in side_files.items()},
+        duration_s=asset.duration_s,
     )
     existing = session.scalar(
         select(Rendition)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -146,18 +146,48 @@ class EditSpec(BaseModel):
         )
 
 
+# The profile fields that shape the output file; the rest (name, slug, duration limits) only
+# decide whether a file is accepted, so two platforms equal in these get the very same file.
+OUTPUT_FIELDS = (
+    "width", "height", "fps", "video_codec", "h264_profile", "pixel_format", "audio_codec",
+    "audio_rate", "audio_bitrate_k", "max_video_bitrate_k", "keyframe_interval_s", "faststart",
+    "covers",
+)  # fmt: skip
+# Mirrors the encoder's ceiling (pipeline/plan.py): the size cap only matters when it lowers
+# the peak rate for this video's length.
+_SIZE_HEADROOM = 0.97
+
+
+def output_profile(profile: BaseModel, duration_s: float | None) -> dict[str, Any]:
+    """What of `profile` decides the bytes of a rendition of a video `duration_s` long."""
+    dumped = profile.model_dump(mode="json")
+    shaped = {name: dumped.get(name) for name in OUTPUT_FIELDS}
+    max_bytes, audio_k = dumped.get("max_bytes"), dumped.get("audio_bitrate_k") or 0
+    peak_k = dumped.get("max_video_bitrate_k") or 0
+    binds = (
+        duration_s is None
+        or not max_bytes
+        or max_bytes * 8 * _SIZE_HEADROOM / 1000 / max(duration_s, 0.001) - audio_k < peak_k
+    )
+    if binds:  # unknown length, or a cap that lowers the rate: the cap is part of the output
+        shaped["max_bytes"] = max_bytes
+    return shaped
+
+
 def rendition_key(
     *,
     input_sha256: str,
     profile: BaseModel,
     spec: EditSpec,
     inputs_sha256: dict[str, str] | None = None,
+    duration_s: float | None = None,
 ) -> str:
-    """Content address of a rendition: same input, profile, spec and side files → same key."""
+    """Content address of a rendition: same input, output settings, spec and side files → same
+    key, whichever platform asked (TikTok and YouTube Shorts share one file when equal)."""
     payload = json.dumps(
         {
             "input": input_sha256,
-            "profile": profile.model_dump(mode="json"),
+            "profile": output_profile(profile, duration_s),
             "spec": json.loads(spec.canonical_json()),
             "files": dict(sorted((inputs_sha256 or {}).items())),
         },

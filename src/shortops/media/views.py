@@ -341,10 +341,33 @@ def render_for(
         )
     session.commit()
     tasks.enqueue_renditions([r.id for r, send in results if send])
+    distinct = {r.id: r for r, _ in results}
     queued = sum(1 for _, send in results if send)
     message = translate(request, N_("{queued} queued, {existing} already made or on their way."))
-    flash(request, message.format(queued=queued, existing=len(results) - queued), "success")
+    text = message.format(queued=queued, existing=len(distinct) - queued)
+    slugs = list(dict.fromkeys(profiles))
+    for shared in _shared_files(request, session, actor, slugs, [r for r, _ in results]):
+        text += " " + shared
+    flash(request, text, "success")
     return redirect(f"/produce/assets/{asset.id}")
+
+
+def _shared_files(
+    request: Request, session: Any, actor: Actor, slugs: list[str], made: list[Rendition]
+) -> list[str]:
+    """ "YouTube Shorts: the same file as TikTok." for platforms whose settings resolve alike."""
+    first: dict[int, str] = {}
+    notes = []
+    for slug, rendition in zip(slugs, made, strict=True):
+        name = service.get_profile_or_raise(
+            session, workspace_id=actor.workspace.id, slug=slug
+        ).name
+        if rendition.id in first:
+            template = translate(request, N_("{platform}: the same file as {other}."))
+            notes.append(template.format(platform=name, other=first[rendition.id]))
+        else:
+            first[rendition.id] = name
+    return notes
 
 
 @router.post("/assets/{asset_id}/preview-frame", response_model=None)

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from shortops.errors import N_
 from shortops.media import links
 from shortops.media import service as media_service
 from shortops.media.profiles import PlatformProfile
-from shortops.media.spec import EditSpec, rendition_key
+from shortops.media.spec import EditSpec, output_profile, rendition_key
 from shortops.media.store import MediaStore
 from shortops.models import Account, MediaAsset, Rendition, RenditionStatus
 from shortops.providers.base import Provider
@@ -74,17 +75,21 @@ def chosen_rendition(
 
 
 def default_choice(session: Session, *, asset: MediaAsset, profile: PlatformProfile) -> Choice:
-    """The newest edit of `asset` for `profile`; else a plain render, said in a notice."""
-    newest = session.scalar(
+    """The newest edit of `asset` for `profile` (made for it, or for a platform whose output
+    settings are the same); else a plain render, said in a notice."""
+    candidates = session.scalars(
         select(Rendition)
         .where(
             Rendition.workspace_id == asset.workspace_id,
             Rendition.asset_id == asset.id,
-            Rendition.profile_slug == profile.slug,
             Rendition.status.in_(POSTABLE),
         )
         .order_by(Rendition.created_at.desc(), Rendition.id.desc())
-        .limit(1)
+    )
+    wanted = output_profile(profile, asset.duration_s)
+    newest = next(
+        (r for r in candidates if r.profile_slug == profile.slug or _same_output(r, wanted, asset)),
+        None,
     )
     if newest is not None:
         return Choice(newest, [])
@@ -100,6 +105,14 @@ def default_choice(session: Session, *, asset: MediaAsset, profile: PlatformProf
         ),
     )
     return Choice(None, [notice])
+
+
+def _same_output(rendition: Rendition, wanted: dict[str, object], asset: MediaAsset) -> bool:
+    try:
+        made_for = PlatformProfile.model_validate(rendition.profile or {})
+    except ValidationError:  # a snapshot of another shortops version: only its slug counts
+        return False
+    return output_profile(made_for, asset.duration_s) == wanted
 
 
 def is_plain(rendition: Rendition) -> bool:
@@ -124,7 +137,11 @@ def planned_media(
     """
     if rendition is None and profile is not None:
         key = rendition_key(
-            input_sha256=asset.sha256, profile=profile, spec=EditSpec(), inputs_sha256={}
+            input_sha256=asset.sha256,
+            profile=profile,
+            spec=EditSpec(),
+            inputs_sha256={},
+            duration_s=asset.duration_s,
         )
         rendition = session.scalar(
             select(Rendition).where(
