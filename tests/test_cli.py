@@ -202,3 +202,25 @@ def test_unreachable_database_and_bad_settings_are_plain_errors(
     result = runner.invoke(app, ["workspaces", "list"])
     assert result.exit_code == 1 and "SHORTOPS_PORT" in result.output
     get_settings.cache_clear()
+
+
+def test_the_top_level_help_lists_every_command_without_importing_them() -> None:
+    """`shortops --help` is built from stand-ins (no group module imported) and reads exactly
+    like the full command tree's help."""
+    import subprocess as sp
+
+    from shortops.cli.main import top_level_app
+
+    full = runner.invoke(app, ["--help"], prog_name="shortops")
+    quick = runner.invoke(top_level_app(), ["--help"], prog_name="shortops")
+    assert quick.exit_code == 0 and quick.stdout == full.stdout
+    probe = (
+        "import sys; sys.argv = ['shortops', '--help']\n"
+        "from shortops.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('shortops.cli.posts', 'shortops.cli.media', 'fastapi') "
+        "if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = sp.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -67,9 +68,8 @@ def version() -> None:
     console.print(__version__)
 
 
-def build_app(only: str | None = None) -> typer.Typer:
-    """The command tree; with `only`, just that group or command (plus init and version)."""
-    app = typer.Typer(
+def _root() -> typer.Typer:
+    return typer.Typer(
         name="shortops",
         help="shortops: self-hosted short-video operations. "
         "SHORTOPS_HOME selects the data directory.",
@@ -78,6 +78,11 @@ def build_app(only: str | None = None) -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command tree; with `only`, just that group or command (plus init and version)."""
+    app = _root()
     if only is None or only in SERVER_COMMANDS:
         from shortops.cli import server
 
@@ -101,9 +106,60 @@ def requested(argv: list[str]) -> str | None:
     return first if known else None
 
 
+def top_level_app() -> typer.Typer:
+    """The tree as `shortops --help`, `version` and `init` need it: every group and command
+    listed with its help, none of them imported (their modules load the web app, the engine
+    and the connectors: a second of start-up). Same order and text as the full tree."""
+    app = _root()
+    for name in SERVER_COMMANDS:
+        app.command(name)(_listed(name))
+    for name in GROUPS:
+        group = typer.Typer(help=GROUP_HELP[name])
+        group.command(name, hidden=True)(_listed(name))  # a group is listed once it has one
+        app.add_typer(group, name=name)
+    for name in TOP_COMMANDS:
+        app.command(name)(_listed(name))
+    app.command("init")(init)
+    app.command("version")(version)
+    return app
+
+
+def _listed(name: str) -> Callable[[], None]:
+    """A stand-in that lists `name` with its own docstring; running it builds the real tree."""
+
+    def listed() -> None:  # only reached through the real command's module
+        build_app(name)([name])
+
+    listed.__doc__ = COMMAND_HELP.get(name, "")
+    return listed
+
+
+# What `shortops --help` shows for each group and command; tests/test_cli.py keeps these equal
+# to the modules' own help.
+GROUP_HELP: dict[str, str] = {
+    "db": "Database schema.",
+    "users": "Users and their roles in workspaces.",
+    "workspaces": "Workspaces (one per brand or client).",
+    "tokens": "API tokens for the REST API.",
+    "media": "The media library: import, list, render.",
+    "posts": "Posts: schedule a video to several accounts, move, list and cancel publications.",
+    "publish": "The publishing engine.",
+    "accounts": "Platform accounts and their health.",
+    "metrics": "Figures of the workspace's posts and accounts.",
+}
+COMMAND_HELP: dict[str, str] = {
+    "import": "Import a platform's export file: each row matched to its post (or a new external "
+    "one).",
+    "report": "Make the weekly or monthly report (HTML and PDF, kept under Measure → Reports).",
+    "serve": "Migrate the database and serve the web app and API (with an embedded worker).",
+    "worker": "Migrate the database and run a standalone queue consumer until stopped.",
+}
+
+
 def main() -> None:
     try:
-        build_app(requested(sys.argv[1:]))()
+        only = requested(sys.argv[1:])
+        (build_app(only) if only is not None else top_level_app())()
     except ShortopsError as exc:  # raised outside a database() block, e.g. settings
         raise SystemExit(fail(exc.render()).exit_code) from exc
 

@@ -357,18 +357,21 @@ def upsert(
             existing[tuple(found[1 : 1 + len(keys)])] = (found[0], tuple(found[1 + len(keys) :]))
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
+    added: set[tuple[Any, ...]] = set()
     for row in rows:
         key = tuple(row[name] for name in keys)
         hit = existing.get(key)
         if hit is None:
+            if key in added:  # the same key twice in one batch: the first row stands
+                count.unchanged += 1
+                continue
             new.append(row)
-            existing[key] = (0, tuple(row.get(name) for name in compare))
+            added.add(key)
         elif hit[1] != tuple(row.get(name) for name in compare):
             changed.append({"id": hit[0], **{name: row.get(name) for name in compare}})
         else:
             count.unchanged += 1
-    for part in chunks(new):
-        session.execute(insert(model), list(part))
+    insert_rows(session, model, new)
     for part in chunks(changed):
         session.execute(update(model), list(part))
     count.added, count.changed = len(new), len(changed)
@@ -395,10 +398,17 @@ def add_snapshots(session: Session, rows: list[dict[str, Any]]) -> WriteCount:
             continue
         seen.add(key)
         new.append(row)
-    for part in chunks(new):
-        session.execute(insert(MetricSnapshot), list(part))
+    insert_rows(session, MetricSnapshot, new)
     count.added = len(new)
     return count
+
+
+def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Plain multi-row INSERTs through the table (Core): imports write a million rows, and the
+    ORM's per-row bookkeeping would cost more than the database does."""
+    connection = session.connection()
+    for part in chunks(rows):
+        connection.execute(insert(model.__table__), list(part))
 
 
 # --- derived tables ------------------------------------------------------------------------------
@@ -488,8 +498,7 @@ def _replace_derived_days(
         for pid, per_day in days.items()
         for day, values in per_day.items()
     ]
-    for part in chunks(rows):
-        session.execute(insert(MetricDay), list(part))
+    insert_rows(session, MetricDay, rows)
     return old
 
 
@@ -531,8 +540,7 @@ def _refresh_figures(
                 **figures,
             }
         )
-    for part in chunks(rows):
-        session.execute(insert(PublicationFigures), list(part))
+    insert_rows(session, PublicationFigures, rows)
 
 
 def _latest_figures(
@@ -605,8 +613,7 @@ def rebuild_account_posts(session: Session, *, account_id: int, days: Iterable[d
         }
         for row in totals
     ]
-    for part in chunks(rows):
-        session.execute(insert(AccountDay), list(part))
+    insert_rows(session, AccountDay, rows)
 
 
 def _when(condition: Any, value: Any) -> Any:
