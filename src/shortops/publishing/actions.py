@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 from sqlalchemy.orm import Session
@@ -74,12 +73,7 @@ def mark_reviewed_published(
     publication = service.get_publication_or_raise(
         session, workspace_id=actor.workspace.id, publication_id=publication_id
     )
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
-        raise InvalidInput(
-            N_("Paste the live post's full address, starting with http:// or https://.")
-        )
+    url, _parts = service.pasted_url(url)
     name = _name(actor)
     moved = service.move(
         session,

@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -1240,12 +1239,7 @@ def complete_manual(
                "with the platform itself."),
             platform=_platform_name(account.platform),
         )  # fmt: skip
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
-        raise InvalidInput(
-            N_("Paste the live post's full address, starting with http:// or https://.")
-        )
+    url, parts = service.pasted_url(url)
     if not link_on_platform(account.platform_label, parts.hostname or ""):
         preset = preset_for(account.platform_label)
         raise InvalidInput(

@@ -25,6 +25,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 from uuid import uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -836,6 +837,17 @@ def read_posts(
 
 
 # --- changes people make --------------------------------------------------------------------------
+
+
+def pasted_url(url: str) -> tuple[str, SplitResult]:
+    """A live post's address as a person pasted it: trimmed, http(s), with a host."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
+        raise InvalidInput(
+            N_("Paste the live post's full address, starting with http:// or https://.")
+        )
+    return url, parts
 
 
 def locked_error(publication: Publication, platform: str) -> PublicationLocked:

@@ -9,11 +9,19 @@ figures cover the export's date range, which only Chart data and Totals state (o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from shortops.errors import N_
 from shortops.metrics.importers import values
-from shortops.metrics.importers.columns import BadCell, Column, Columns, hours_to_seconds, read_row
+from shortops.metrics.importers.columns import (
+    BadCell,
+    Column,
+    Columns,
+    RowValues,
+    hours_to_seconds,
+    read_row,
+)
 from shortops.metrics.importers.tables import Table
 from shortops.metrics.importers.types import (
     AccountDayRow,
@@ -165,20 +173,8 @@ def _clean_id(remote_id: str | None) -> str | None:
 
 
 def _read_chart(parsed: ParsedExport, table: Table) -> list[Any]:
-    aliases, _ = _aliases(table.headers)
-    aliases["Date"] = Column("day", _day_reader(table))
-    columns = Columns.resolve(table.headers, aliases)
     days = []
-    for line, record in table.records():
-        try:
-            row = read_row(columns, record, line=line, file=table.name, fields=FIELDS)
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
-        day = row.fields.get("day")
-        if day is None:
-            parsed.skipped.append(Skipped(line, N_("the row has no date"), file=table.name))
-            continue
+    for line, day, row in _dated_rows(parsed, table, FIELDS):
         days.append(day)
         parsed.post_days.append(
             PostDayRow(
@@ -196,20 +192,9 @@ def _read_chart(parsed: ParsedExport, table: Table) -> list[Any]:
 
 
 def _read_totals(parsed: ParsedExport, table: Table) -> list[Any]:
-    aliases, currency = _aliases(table.headers)
-    aliases["Date"] = Column("day", _day_reader(table))
-    columns = Columns.resolve(table.headers, aliases)
+    _, currency = _aliases(table.headers)
     days = []
-    for line, record in table.records():
-        try:
-            row = read_row(columns, record, line=line, file=table.name, fields=("day",))
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
-        day = row.fields.get("day")
-        if day is None:
-            parsed.skipped.append(Skipped(line, N_("the row has no date"), file=table.name))
-            continue
+    for line, day, row in _dated_rows(parsed, table, ("day",)):
         days.append(day)
         parsed.account_days.append(
             AccountDayRow(
@@ -221,6 +206,27 @@ def _read_totals(parsed: ParsedExport, table: Table) -> list[Any]:
             )
         )
     return days
+
+
+def _dated_rows(
+    parsed: ParsedExport, table: Table, fields: tuple[str, ...]
+) -> Iterator[tuple[int, Any, RowValues]]:
+    """(line, day, values) of each row of a Chart data or Totals file; a row that does not
+    read, or has no date, is skipped with its reason."""
+    aliases, _ = _aliases(table.headers)
+    aliases["Date"] = Column("day", _day_reader(table))
+    columns = Columns.resolve(table.headers, aliases)
+    for line, record in table.records():
+        try:
+            row = read_row(columns, record, line=line, file=table.name, fields=fields)
+        except BadCell as bad:
+            parsed.skipped.append(bad.skip)
+            continue
+        day = row.fields.get("day")
+        if day is None:
+            parsed.skipped.append(Skipped(line, N_("the row has no date"), file=table.name))
+            continue
+        yield line, day, row
 
 
 def _day_reader(table: Table) -> Any:
