@@ -275,3 +275,11 @@ def test_a_tagged_day_takes_the_import_and_fills_in_from_derived(
     assert (found.values["views"], found.values["likes"]) == (15.0, 2.0)
     other = queries.Filters(start=day, end=day, tag="tips")  # another post's tag
     assert queries.daily_figures(session, scope=scope, filters=other) == []
+
+
+def test_every_measure_tab_leads_to_a_page(app: Any, session: Session, world: MeasureWorld) -> None:
+    client = _client(app, world.analyst)
+    page = client.get("/measure").text
+    tabs = re.findall(r'<nav class="tabs"[^>]*>(.*?)</nav>', page, re.S)[0]
+    for href in re.findall(r'href="([^"]+)"', tabs):
+        assert client.get(href).status_code == 200, href
