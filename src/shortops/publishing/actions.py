@@ -59,7 +59,7 @@ def retry_publication(
         to=S.scheduled,
         values={**RETRY_RESET, "scheduled_at": now, "idempotency_key": uuid4().hex},
         message=N_("Retried by {name}: sent again as a new upload."),
-        params={"name": _name(actor)},
+        params={"name": service.actor_name(actor)},
         now=now,
     )
     return _done(session, actor, publication, moved, "publication.retried", {})
@@ -74,7 +74,7 @@ def mark_reviewed_published(
         session, workspace_id=actor.workspace.id, publication_id=publication_id
     )
     url, _parts = service.pasted_url(url)
-    name = _name(actor)
+    name = service.actor_name(actor)
     moved = service.move(
         session,
         publication_id=publication.id,
@@ -121,10 +121,10 @@ def mark_reviewed_failed(
             "next_attempt_at": None,
             "error": N_("{name} checked the platform and found no post."),
             "error_code": "not_on_platform",
-            "error_params": {"name": _name(actor)},
+            "error_params": {"name": service.actor_name(actor)},
         },
         message=N_("Checked by {name}: not on the platform."),
-        params={"name": _name(actor)},
+        params={"name": service.actor_name(actor)},
         now=now,
     )
     return _done(session, actor, publication, moved, "publication.reviewed", {"outcome": "failed"})
@@ -150,7 +150,3 @@ def _done(
         data={"post_id": publication.post_id, **data},
     )
     return publication
-
-
-def _name(actor: Actor) -> str:
-    return actor.user.name or actor.user.email

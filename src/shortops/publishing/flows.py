@@ -100,7 +100,8 @@ from shortops.providers.types import (
 )
 from shortops.publishing import renditions, service
 from shortops.publishing.errors import PublicationLocked
-from shortops.publishing.service import MANUAL, publication_link
+from shortops.publishing.renditions import MANUAL
+from shortops.publishing.service import publication_link
 from shortops.workspaces.service import Actor, record
 
 log = logging.getLogger("shortops.publishing")
@@ -296,7 +297,7 @@ class Engine:
         post = session.get(Post, publication.post_id) if publication.post_id else None
         if post is None or post.asset_id is None:
             return self._fail(session, publication_id, _video_deleted())
-        media = self._media(session, publication, post, cls, now)
+        media = self._media(session, publication, post, account, cls, now)
         if isinstance(media, Outcome):
             return media
         provider = provider_for(
@@ -360,6 +361,7 @@ class Engine:
         session: Session,
         publication: Publication,
         post: Post,
+        account: Account,
         cls: type[Provider],
         now: datetime,
     ) -> MediaFile | Outcome:
@@ -370,11 +372,10 @@ class Engine:
         rendition = (
             session.get(Rendition, publication.rendition_id) if publication.rendition_id else None
         )
-        account = session.get(Account, publication.account_id)
         slug = (
             rendition.profile_slug
             if rendition is not None
-            else (renditions.profile_slug_for(account, cls) if account else cls.limits.profile_slug)
+            else renditions.profile_slug_for(account, cls)
         )
         if slug is None:
             if not self.store.exists(asset.storage_path):

@@ -65,6 +65,7 @@ from shortops.providers.types import (
 )
 from shortops.publishing import renditions
 from shortops.publishing.errors import PostInvalid, PublicationLocked
+from shortops.publishing.renditions import MANUAL
 from shortops.publishing.schemas import (
     STATUS_LABELS,
     EventRead,
@@ -82,7 +83,6 @@ from shortops.publishing.schemas import (
 from shortops.workspaces.service import Actor, record
 
 # The provider that hands the operator a publish kit instead of calling a platform.
-MANUAL = "manual"
 # A time this little in the past counts as "now": the browser's clock and ours never agree exactly.
 PAST_GRACE = timedelta(seconds=60)
 CALENDAR_LIMIT = 2000
@@ -898,7 +898,7 @@ def reschedule_publication(
         to=S.scheduled,
         values={"scheduled_at": scheduled_at, "next_attempt_at": None},
         message=N_("Moved to {time} by {name}."),
-        params={"time": local_time(scheduled_at, workspace.timezone), "name": _name(actor)},
+        params={"time": local_time(scheduled_at, workspace.timezone), "name": actor_name(actor)},
         now=now,
     )
     if not moved:  # a worker claimed it a moment ago
@@ -935,7 +935,7 @@ def cancel_publication(
         to=S.cancelled,
         values={"next_attempt_at": None},
         message=N_("Cancelled by {name}."),
-        params={"name": _name(actor)},
+        params={"name": actor_name(actor)},
         now=now,
     )
     session.refresh(publication)
@@ -951,7 +951,8 @@ def cancel_publication(
     return publication
 
 
-def _name(actor: Actor) -> str:
+def actor_name(actor: Actor) -> str:
+    """How a person is named in a publication's timeline."""
     return actor.user.name or actor.user.email
 
 

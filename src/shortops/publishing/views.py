@@ -360,7 +360,7 @@ def _who(accounts: dict[int, Any], publication: PublicationRead) -> dict[str, An
         "platform_name": account.platform_name or account.platform,
         "handle": account.handle,
         "sandbox": account.is_sandbox,
-        "manual": account.platform == service.MANUAL,
+        "manual": account.platform == renditions.MANUAL,
     }
 
 
@@ -557,7 +557,7 @@ def publication_page(
             )
         except NotFound:
             post = None
-    manual = account_row is not None and account_row.platform == service.MANUAL
+    manual = account_row is not None and account_row.platform == renditions.MANUAL
     kit = None
     if manual and account_row is not None and post is not None:
         kit = _kit(request, session, actor, publication, account_row, post)
@@ -843,7 +843,7 @@ def _composer_targets(session: Session, actor: Actor) -> dict[int, ComposerTarge
         cls = _provider(row.platform)
         fields = option_fields(cls.options_model, row.platform) if cls is not None else []
         limits = cls.limits if cls is not None else Limits()
-        if row.platform == service.MANUAL:
+        if row.platform == renditions.MANUAL:
             limits = limits_for(row.platform_label)
         targets[row.id] = ComposerTarget(account_service.account_read(row), cls, fields, limits)
     return targets
@@ -876,7 +876,7 @@ def _state_from_form(
             given, value = _option_value(option, form.get(prefix + "opt." + option.name), shown)
             if given:
                 chosen[option.name] = value
-        if target.account.platform == service.MANUAL and target.account.platform_label:
+        if target.account.platform == renditions.MANUAL and target.account.platform_label:
             # Named explicitly: the check otherwise sees the options model's empty default
             # instead of the account's platform and skips that platform's limits.
             chosen["platform_label"] = target.account.platform_label

@@ -133,10 +133,12 @@ def _read_mapped(
             name=name, detail=N_("a column mapping reads one file at a time; give one file.")
         )
     tables = opened[0][1]
-    table = next((t for t in tables if mapping.sheet in (None, t.sheet)), None)
+    table: Table | None
     if mapping.sheet is None:
         # The sheet whose headers the mapping names (a workbook may lead with a summary sheet).
         table = next((t for t in tables if set(mapping.columns) <= set(t.headers)), tables[0])
+    else:
+        table = next((t for t in tables if t.sheet == mapping.sheet), None)
     if table is None:
         raise AmbiguousExport(
             name=name,
