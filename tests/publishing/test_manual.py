@@ -52,7 +52,7 @@ def test_at_due_time_the_operator_gets_the_kit(world: World, manual: Account) ->
     assert notice.kind == "manual_kit_due"
     assert notice.link == f"/publish/publications/{publication.id}"
     assert service.render_message(notice.message, notice.params) == (
-        "Time to post on Xiaohongshu (@shop): the publish kit is ready."
+        "Time to post on Xiaohongshu 小红书 (@shop): the publish kit is ready."
     )
     # Nothing polls a person: a check before the deadline does nothing.
     assert world.engine().check(publication.id).result == "skipped"
@@ -106,7 +106,7 @@ def test_an_overdue_kit_escalates_once(world: World, manual: Account) -> None:
     overdue = world.notifications("manual_kit_overdue")
     assert len(overdue) == 1
     assert service.render_message(overdue[0].message, overdue[0].params) == (
-        "The publish kit for Xiaohongshu (@shop) is overdue: it was due 31 minutes ago."
+        "The publish kit for Xiaohongshu 小红书 (@shop) is overdue: it was due 31 minutes ago."
     )
     # Still open: the operator can complete it late.
     row = world.reload(publication)

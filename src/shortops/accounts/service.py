@@ -84,17 +84,25 @@ def platform_name(platform: str) -> str:
         return platform
 
 
+def account_platform_name(account: Account) -> str:
+    """The platform as people know it: a manual account's own platform ("Xiaohongshu 小红书"),
+    not "Manual"."""
+    if account.platform == "manual" and account.platform_label:
+        return preset_for(account.platform_label).name
+    return platform_name(account.platform)
+
+
 def account_read(account: Account) -> AccountRead:
     read = AccountRead.model_validate(account)
     try:
         cls: type[Provider] | None = provider_class(account.platform)
     except UnknownPlatform:
         cls = None
-    name = cls.name if cls else account.platform
-    if account.platform == "manual" and account.platform_label:
-        name = preset_for(account.platform_label).name
     return read.model_copy(
-        update={"platform_name": name, "is_sandbox": bool(cls and cls.is_sandbox)}
+        update={
+            "platform_name": account_platform_name(account),
+            "is_sandbox": bool(cls and cls.is_sandbox),
+        }
     )
 
 

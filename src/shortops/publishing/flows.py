@@ -49,6 +49,7 @@ from typing import Any, Literal
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from shortops.accounts import service as accounts_service
 from shortops.accounts.credentials import (
     REFRESH_MARGIN,
     load_tokens,
@@ -333,7 +334,7 @@ class Engine:
             workspace_id=publication.workspace_id,
             account_id=account.id,
             platform=account.platform,
-            platform_name=cls.name,
+            platform_name=accounts_service.account_platform_name(account),
             handle=account.handle,
             attempts=publication.attempts,
             scheduled_at=publication.scheduled_at,
@@ -630,7 +631,7 @@ class Engine:
                         kind=NotificationKind.manual_kit_due,
                         message=N_("Time to post on {platform} (@{handle}): the publish kit is "
                                    "ready."),
-                        params={"platform": _manual_label(session, job), "handle": job.handle},
+                        params={"platform": job.platform_name, "handle": job.handle},
                         link=publication_link(job.publication_id),
                     )  # fmt: skip
                 return Outcome("kit_due", Followup("check", job.publication_id, due))
@@ -907,7 +908,7 @@ class Engine:
             message=N_("The publish kit for {platform} (@{handle}) is overdue: it was due "
                        "{minutes} minutes ago."),
             params={
-                "platform": account.platform_label or account.platform,
+                "platform": accounts_service.account_platform_name(account),
                 "handle": account.handle,
                 "minutes": int((now - due).total_seconds() // 60),
             },
@@ -932,7 +933,7 @@ class Engine:
                 account = session.get(Account, publication.account_id)
                 assert account is not None
                 where = (service.silent_clause(silent_since),)
-                name = _platform_name(account.platform)
+                name = accounts_service.account_platform_name(account)
                 if publication.ticket:
                     moved = service.move(
                         session,
@@ -1127,7 +1128,7 @@ class Engine:
                 kind=kind,
                 message=N_("Publishing to {platform} (@{handle}) failed: {reason}"),
                 params={
-                    "platform": _platform_name(account.platform),
+                    "platform": accounts_service.account_platform_name(account),
                     "handle": account.handle,
                     "reason": reason.text(),
                 },
@@ -1194,7 +1195,7 @@ class Engine:
                 kind=kind,
                 message=N_("Publishing to {platform} (@{handle}) needs a look: {reason}"),
                 params={
-                    "platform": _platform_name(account.platform),
+                    "platform": accounts_service.account_platform_name(account),
                     "handle": account.handle,
                     "reason": reason.text(),
                 },
@@ -1238,7 +1239,7 @@ def complete_manual(
         raise InvalidInput(
             N_("Only manual publications are completed by hand; {platform} posts are confirmed "
                "with the platform itself."),
-            platform=_platform_name(account.platform),
+            platform=accounts_service.account_platform_name(account),
         )  # fmt: skip
     url, parts = service.pasted_url(url)
     if not link_on_platform(account.platform_label, parts.hostname or ""):
@@ -1393,18 +1394,6 @@ def _store_refreshed(account: Account, old: Tokens, fresh: Tokens) -> None:
 
 def _no_error() -> dict[str, Any]:
     return {"error": None, "error_code": None, "error_params": {}}
-
-
-def _platform_name(slug: str) -> str:
-    try:
-        return provider_class(slug).name
-    except UnknownPlatform:
-        return slug
-
-
-def _manual_label(session: Session, job: _Job) -> str:
-    account = session.get(Account, job.account_id)
-    return (account.platform_label if account else "") or job.platform_name
 
 
 def _video_deleted() -> Reason:

@@ -98,6 +98,7 @@ HIDDEN_OPTIONS = frozenset({"platform_label"})
 MUST_CHOOSE = {("tiktok", "privacy_level")}
 
 OPTION_LABELS = {
+    "platform_label": N_("Platform"),
     "privacy_level": N_("Who can see it"),
     "privacy": N_("Privacy"),
     "visibility": N_("Visibility"),
