@@ -254,7 +254,7 @@ def test_subtitles_filter_styles_srt_in_output_pixels() -> None:
     assert filters == [
         r"subtitles=filename=/tmp/subs.srt:fontsdir=/fonts:force_style=PlayResX=1080\,"
         r"PlayResY=1920\,FontName=Noto Sans SC\,FontSize=60\,PrimaryColour=&H0000FFFF\,"
-        r"OutlineColour=&H00000000\,BorderStyle=1\,Outline=3\,Shadow=0\,Alignment=8\,"
+        r"OutlineColour=&H00000000\,BorderStyle=1\,Outline=3\,Shadow=0\,Alignment=6\,"
         r"MarginL=65\,MarginR=65\,MarginV=200"
     ]
 
@@ -287,7 +287,7 @@ def test_drawtext_escapes_special_characters_and_cjk() -> None:
     assert built == (
         "drawtext=fontfile=/fonts/NotoSansSC-Regular.otf:expansion=none:"
         r"text=价格\\: 100% \\\'real\\\' \\\\o/:fontsize=40:fontcolor=0xFFFFFF:borderw=3:"
-        "bordercolor=0x000000:text_align=C:x=(w-text_w)/2:y=h-text_h-120:"
+        "bordercolor=0x000000:text_align=C:x=30+(w-text_w-60)/2:y=h-text_h-30:"
         r"enable=between(t\,0\,3)"
     )
 

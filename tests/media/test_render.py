@@ -21,7 +21,7 @@ from shortops.media.errors import (
     UnreadableMedia,
 )
 from shortops.media.probe import probe
-from shortops.media.profiles import BUILTIN_PROFILES
+from shortops.media.profiles import BUILTIN_PROFILES, CoverSize
 from shortops.media.render import (
     RenderFiles,
     moov_before_mdat,
@@ -44,6 +44,7 @@ from shortops.media.spec import (
 from tests.media.conftest import (
     AAC,
     FFMPEG,
+    H264,
     SMALL_COVERS,
     Fixtures,
     frame_at,
@@ -167,7 +168,7 @@ def test_hook_text_shows_for_its_seconds(basic: Path, plain: Path, tmp_path: Pat
     hook = TextOverlay(text="3 秒看懂: 100%", end_s=1, style=TextStyle(size=22, position="top"))
     spec = EditSpec(overlays=(hook,), cover=NO_COVER)
     out = rendered(basic, tmp_path / "hook.mp4", spec)
-    top = slice(110, 150)
+    top = slice(32, 54)  # 30 px below the top (the small profile has no overlay zones)
     assert region_difference(frame_at(out, 0.5, W, H)[top], frame_at(plain, 0.5, W, H)[top]) > 8
     assert region_difference(frame_at(out, 1.5, W, H)[top], frame_at(plain, 1.5, W, H)[top]) < 3
 
@@ -295,6 +296,32 @@ def test_cover_colours_are_true_in_a_jpeg_viewer(halves: Path, tmp_path: Path) -
     red, blue = picture[:, :edge].reshape(-1, 3), picture[:, -edge:].reshape(-1, 3)
     assert red[:, 0].mean() > 248 and red[:, 2].mean() < 6
     assert blue[:, 2].mean() > 248 and blue[:, 0].mean() < 6
+
+
+def test_a_landscape_cover_of_a_landscape_master_is_its_whole_frame(
+    media: Fixtures, tmp_path: Path
+) -> None:
+    """Bilibili's landscape cover of a vertical edit: the master's own 16:9 frame, not the
+    vertical crop padded with blur (green bands sit only outside the crop)."""
+    bands = media.video(
+        "bands.mp4",
+        *lavfi("color=green:size=640x360:rate=25:duration=2"),
+        "-vf", "drawbox=x=213:y=0:w=107:h=360:color=red:t=fill,"
+               "drawbox=x=320:y=0:w=107:h=360:color=blue:t=fill",
+        *H264,
+    )  # fmt: skip
+    covers = (
+        CoverSize(name="portrait", width=180, height=320, max_bytes=60_000),
+        CoverSize(name="landscape", width=320, height=180, max_bytes=60_000),
+    )
+    result = render(bands, EditSpec(cover=Cover(at_s=1)), small_profile(covers=covers),
+                    tmp_path / "clip.mp4")  # fmt: skip
+    written = {cover.name: cover for cover in result.covers}
+    landscape = frame_at(written["landscape"].path, 0, 320, 180)
+    green = (landscape[..., 1] > 100) & (landscape[..., 0] < 80) & (landscape[..., 2] < 80)
+    assert green[:, :90].mean() > 0.9 and green[:, -90:].mean() > 0.9
+    portrait = frame_at(written["portrait"].path, 0, 180, 320)
+    assert not ((portrait[..., 1] > 100) & (portrait[..., 0] < 80)).any()  # the crop: no green
 
 
 # --- refusals ------------------------------------------------------------------------------------

@@ -110,3 +110,24 @@ def test_render_json_contract(
     assert again.stdout.strip().endswith(f"renditions/{rendition.key}.mp4")
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Rendition)) == 1
+
+
+def test_render_takes_the_subtitle_style_from_flags(
+    settings: Settings, session: Session, team: Team, media: Media
+) -> None:
+    args = ["media", "render", str(media.video), "--platform", "tiktok", "--json",
+            "--subtitles", str(media.subtitles)]  # fmt: skip
+    styled = [*args, "--subtitle-size", "72", "--subtitle-position", "top",
+              "--subtitle-color", "#FFE000"]  # fmt: skip
+    result = runner.invoke(app, styled)
+    assert result.exit_code == 0, result.output
+    rendition = session.scalar(select(Rendition))
+    assert rendition is not None
+    style = rendition.spec["subtitles"]["style"]
+    assert (style["size"], style["position"], style["color"]) == (72, "top", "#FFE000")
+    for bad, said in (
+        (["--subtitle-position", "left"], "--subtitle-position must be bottom, center or top"),
+        (["--subtitle-color", "yellow"], "--subtitle-color must be #RRGGBB"),
+    ):
+        refused = runner.invoke(app, [*args, *bad])
+        assert refused.exit_code != 0 and said in refused.output, refused.output

@@ -211,10 +211,16 @@ def test_frame_preview_is_the_platforms_size_with_the_logo(
     bare = _jpeg_in(plain.text)
     assert bare.shape[:2] == TIKTOK
     with_logo = _jpeg_in(preview.post(preview_at="1", logo_asset_id=str(logo.id)).text)
-    # The logo: 15 % of the width, 40 px from the top right corner.
-    patch = (slice(60, 140), slice(1080 - 160, 1080 - 60))
+    # The logo: 15 % of the width (162 px), 40 px inside TikTok's safe area at the top right
+    # (its top bar is 160 px, its button column 170 px): a 162 px square from (708, 200).
+    patch = (slice(210, 352), slice(1080 - 210 - 152, 1080 - 210 - 10))
     assert np.abs(with_logo[patch] - np.array([255, 0, 0])).mean() < 60
     assert _difference(with_logo[patch], bare[patch]) > 40
+    # Nothing under the platform's own buttons and tabs: those differ no more than the middle
+    # of the frame, where nothing is drawn (laying a picture over shifts colours a little).
+    untouched = _difference(with_logo[900:1100], bare[900:1100])
+    for zone in ((slice(0, 160), slice(None)), (slice(None), slice(1080 - 170, None))):
+        assert _difference(with_logo[zone], bare[zone]) < untouched + 2
     # Without htmx (no JavaScript), the JPEG itself.
     raw = preview.post(htmx=False, preview_at="1", preview_profile="youtube_shorts")
     assert raw.headers["content-type"] == "image/jpeg"
@@ -227,8 +233,10 @@ def test_frame_preview_shows_the_subtitle_of_that_moment(
     video = import_asset(media.video)
     subtitles = import_asset(media.subtitles)  # "Hello 你好" from 0 to 1.5 s
     preview = FramePreview(_signed_in(app, team.editor.email), video.id)
-    # The line in the default style: 56 px high, 120 px above the bottom edge, centred.
-    bottom = (slice(1720, 1810), slice(340, 740))
+    # The line in the default style: 56 px high, 30 px above TikTok's caption band (the bottom
+    # 440 px), centred between its side zones; nothing in the band itself.
+    bottom = (slice(1380, 1450), slice(300, 700))
+    band = (slice(1920 - 440, None), slice(None))
     for at, shown in (("1", True), ("0.5", True), ("2.5", False)):
         with_subtitles = _jpeg_in(
             preview.post(preview_at=at, subtitles_asset_id=str(subtitles.id)).text
@@ -236,6 +244,7 @@ def test_frame_preview_shows_the_subtitle_of_that_moment(
         without = _jpeg_in(preview.post(preview_at=at).text)
         difference = _difference(with_subtitles[bottom], without[bottom])
         assert (difference > 8) is shown, (at, difference)
+        assert _difference(with_subtitles[band], without[band]) < 1
 
 
 def test_frame_preview_errors_are_shown_in_the_pane_in_the_readers_language(
@@ -275,3 +284,33 @@ def test_only_writers_preview_frames(
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 403
+
+
+def test_the_preview_shows_the_platforms_zones_and_the_subtitle_style(
+    app: Any, team: Team, media: Media, import_asset: ImportFn
+) -> None:
+    video = import_asset(media.video)
+    subtitles = import_asset(media.subtitles)
+    preview = FramePreview(_signed_in(app, team.editor.email), video.id)
+    zoned = preview.post(preview_at="1", safe_zones="on").text
+    # TikTok's top bar (160 of 1920 px), caption band (440), button column (170 of 1080), edge.
+    for box in (
+        "left:0%;top:0%;width:100%;height:8.33%",
+        "left:0%;top:77.08%;width:100%;height:22.92%",
+        "left:84.26%;top:8.33%;width:15.74%;height:68.75%",
+    ):
+        assert f'class="safe-zone" style="{box}"' in zoned, box
+    assert "covered by the platform" in zoned
+    assert "safe-zone" not in preview.post(preview_at="1").text
+    # Subtitles moved to the top, larger: drawn under the top bar, not at the bottom.
+    at_top = _jpeg_in(
+        preview.post(preview_at="1", subtitles_asset_id=str(subtitles.id),
+                     subtitle_position="top", subtitle_size="90").text
+    )  # fmt: skip
+    without = _jpeg_in(preview.post(preview_at="1").text)
+    below_bar = (slice(190, 300), slice(300, 700))
+    assert _difference(at_top[below_bar], without[below_bar]) > 8
+    assert _difference(at_top[1380:1450], without[1380:1450]) < 1
+    refused = preview.post(preview_at="1", subtitles_asset_id=str(subtitles.id),
+                           subtitle_color="yellow")  # fmt: skip
+    assert refused.status_code == 422 and "is not a colour" in refused.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -212,6 +213,18 @@ def render_command(
     subtitles: Path | None = typer.Option(
         None, "--subtitles", metavar="FILE", help="SRT, ASS or VTT file."
     ),
+    subtitle_size: int = typer.Option(
+        56, "--subtitle-size", min=8, max=400, metavar="PX", help="Subtitle font size in pixels."
+    ),
+    subtitle_position: str = typer.Option(
+        "bottom",
+        "--subtitle-position",
+        metavar="bottom|center|top",
+        help="Where the subtitles go, inside the platform's safe area.",
+    ),
+    subtitle_color: str = typer.Option(
+        "#FFFFFF", "--subtitle-color", metavar="#RRGGBB", help="Subtitle text colour."
+    ),
     music: Path | None = typer.Option(
         None, "--music", metavar="FILE", help="Background music file."
     ),
@@ -249,6 +262,13 @@ def render_command(
     """
     if fit not in ("crop", "pad", "smart_crop"):
         raise fail(f"--fit must be crop or pad, not {fit}.")
+    if subtitle_position not in ("bottom", "center", "top"):
+        raise fail(f"--subtitle-position must be bottom, center or top, not {subtitle_position}.")
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", subtitle_color):
+        raise fail(f"--subtitle-color must be #RRGGBB (e.g. #FFFF00), not {subtitle_color}.")
+    subtitle_style = TextStyle.model_validate(
+        {"size": subtitle_size, "position": subtitle_position, "color": subtitle_color}
+    )
     settings = get_settings()
     store = MediaStore.from_settings(settings)
     side_paths = {"subtitles": subtitles, "music": music, "logo": logo}
@@ -260,7 +280,9 @@ def render_command(
             overlays=(TextOverlay(text=caption, style=TextStyle(position="bottom")),)
             if caption
             else (),
-            subtitles=Subtitles(**refs["subtitles"]) if "subtitles" in refs else None,
+            subtitles=Subtitles(**refs["subtitles"], style=subtitle_style)
+            if "subtitles" in refs
+            else None,
             music=Music(**refs["music"], volume=music_volume, duck=duck)
             if "music" in refs
             else None,

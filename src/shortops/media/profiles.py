@@ -23,6 +23,18 @@ class CoverSize(BaseModel):
     max_bytes: int = Field(gt=0)
 
 
+class SafeArea(BaseModel):
+    """How far in from each edge the platform's own buttons and texts cover the video, in pixels
+    of the profile's frame: text and logos placed inside stay readable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    top: int = Field(default=0, ge=0)
+    right: int = Field(default=0, ge=0)
+    bottom: int = Field(default=0, ge=0)
+    left: int = Field(default=0, ge=0)
+
+
 class PlatformProfile(BaseModel):
     """Everything a renderer needs to produce a file this platform accepts."""
 
@@ -46,6 +58,7 @@ class PlatformProfile(BaseModel):
     keyframe_interval_s: float = Field(default=2, gt=0)
     faststart: bool = True
     covers: tuple[CoverSize, ...] = ()
+    safe_area: SafeArea = SafeArea()
     builtin: bool = True
 
     @property
@@ -60,6 +73,18 @@ class PlatformProfile(BaseModel):
 _MB = 1000 * 1000
 _GB = 1000 * _MB
 _PORTRAIT_COVER = CoverSize(name="portrait", width=1080, height=1920, max_bytes=2 * _MB)
+# Overlay zones are not part of any platform's API contract: these follow the platforms' creative
+# guides and what their apps draw on a 1080×1920 phone screen in 2026 (docs/media.md, "Safe
+# zones"). TikTok's feed: tabs along the top, the like/comment/share column on the right, name,
+# caption and sound along the bottom. YouTube Shorts, Douyin and Kuaishou draw less than that
+# or about as much, so they share it (and, the rest being equal, TikTok's file).
+_SHORT_VIDEO_ZONE = SafeArea(top=160, right=170, bottom=440, left=60)
+# Meta's guide for Reels: keep clear of the top 14 %, the bottom 35 % and 6 % at each side.
+_REELS_ZONE = SafeArea(top=270, right=120, bottom=670, left=65)
+# Xiaohongshu's 3:4 feed video: the top bar, the right column and the note text at the bottom.
+_XHS_ZONE = SafeArea(top=120, right=150, bottom=300, left=60)
+# Bilibili's vertical player and Weibo's: a top bar, a lighter right column, title at the bottom.
+_LIGHT_ZONE = SafeArea(top=150, right=150, bottom=360, left=60)
 
 
 def _vertical(slug: str, name: str, **limits: object) -> PlatformProfile:
@@ -70,6 +95,7 @@ def _vertical(slug: str, name: str, **limits: object) -> PlatformProfile:
         "height": 1920,
         "max_video_bitrate_k": 10_000,
         "covers": (_PORTRAIT_COVER,),
+        "safe_area": _SHORT_VIDEO_ZONE,
     }
     return PlatformProfile.model_validate({**base, **limits})
 
@@ -94,6 +120,7 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
             min_duration_s=3,
             max_duration_s=900,
             max_bytes=300 * _MB,
+            safe_area=_REELS_ZONE,
         ),
         # Douyin: ≤ 15 min; ≤ 128 MB uploads in one request (larger go in parts, ≤ 4 GB).
         _vertical("douyin", "Douyin 抖音", min_duration_s=3, max_duration_s=900, max_bytes=4 * _GB),
@@ -113,6 +140,7 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
                 _PORTRAIT_COVER,
                 CoverSize(name="landscape", width=1146, height=717, max_bytes=5 * _MB),
             ),
+            safe_area=_LIGHT_ZONE,
         ),
         # Xiaohongshu and WeChat Channels: automation-enforced limits only (unconfirmed).
         # Xiaohongshu: the feed shows 3:4 best (9:16 is cropped to it in the feed); its cover
@@ -125,6 +153,7 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
             max_duration_s=900,
             max_bytes=500 * _MB,
             covers=(CoverSize(name="portrait", width=1080, height=1440, max_bytes=2 * _MB),),
+            safe_area=_XHS_ZONE,
         ),
         _vertical(
             "wechat_channels",
@@ -133,6 +162,13 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
             max_duration_s=3600,
             max_bytes=1 * _GB,
         ),
-        _vertical("weibo", "Weibo 微博", min_duration_s=1, max_duration_s=900, max_bytes=1 * _GB),
+        _vertical(
+            "weibo",
+            "Weibo 微博",
+            min_duration_s=1,
+            max_duration_s=900,
+            max_bytes=1 * _GB,
+            safe_area=_LIGHT_ZONE,
+        ),
     )
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from shortops.config import Settings, get_settings
+from shortops.errors import ShortopsError
 from shortops.media.errors import MissingMediaFile, NoVideoStream, OutputRejected, RenderFailed
 from shortops.media.ffmpeg import Tools, available_filters, find_tools
 from shortops.media.fonts import Font, bundled_font, find_font
@@ -26,17 +27,23 @@ from shortops.media.pipeline.cover import (
     cover_argv,
     cover_chains,
     read_candidates,
+    same_shape,
     sharpest_time,
 )
 from shortops.media.pipeline.fit import Size
 from shortops.media.pipeline.graph import RenderFonts, RenderInputs, build_render_argv
 from shortops.media.pipeline.plan import PlanWarning, RenderPlan, plan_render
 from shortops.media.pipeline.silence import keep_intervals
-from shortops.media.pipeline.subtitles import decode_subtitle_bytes, subtitle_cues, subtitle_format
+from shortops.media.pipeline.subtitles import (
+    cue_texts,
+    decode_subtitle_bytes,
+    subtitle_cues,
+    subtitle_format,
+)
 from shortops.media.probe import MediaInfo, probe
 from shortops.media.profiles import CoverSize, PlatformProfile
 from shortops.media.runner import ProgressCallback, run_ffmpeg
-from shortops.media.spec import Cover, EditSpec, Fit
+from shortops.media.spec import Cover, EditSpec, Fit, Position
 
 # Share of the progress bar the encode takes; covers fill the rest.
 ENCODE_SHARE = 0.9
@@ -144,7 +151,16 @@ def render(
         verify_output(info, profile)
         if wants_covers:
             chosen = spec.cover.model_copy(update={"at_s": cover_at or 0.0})
-            covers = write_covers(tools, info, profile.covers, chosen, timeout_s=timeout)
+            covers = write_covers(
+                tools,
+                info,
+                profile.covers,
+                chosen,
+                timeout_s=timeout,
+                master=None if spec.remove_silence else source,
+                master_offset_s=spec.trim.start_s,
+                title_position=cover_title_position(spec),
+            )
     except BaseException:
         for path in (out, *(cover.path for cover in covers)):
             path.unlink(missing_ok=True)
@@ -210,15 +226,30 @@ def prepare_inputs(master: Path, spec: EditSpec, files: RenderFiles, work: Path)
     """The render's inputs, with the subtitles checked and re-encoded as UTF-8 in `work`."""
     subtitles: Path | None = None
     own_styles = False
+    texts: tuple[str, ...] = ()
     if spec.subtitles is not None and files.subtitles is not None:
         subtitles, own_styles = utf8_subtitles(files.subtitles, work)
+        texts = tuple(cue_texts(subtitles.read_text(encoding="utf-8")))
+    logo = files.logo if spec.logo else None
     return RenderInputs(
         master=master,
         subtitles=subtitles,
         subtitles_own_styles=own_styles,
-        logo=files.logo if spec.logo else None,
+        logo=logo,
         music=files.music if spec.music else None,
+        subtitle_texts=texts,
+        logo_size=picture_size(logo) if logo else None,
     )
+
+
+def picture_size(path: Path) -> Size | None:
+    """An image's own width and height; None when FFmpeg cannot tell (the layout then assumes a
+    square)."""
+    try:
+        video = probe(path, exact=False).video
+    except ShortopsError:
+        return None
+    return Size(video.display_width, video.display_height) if video else None
 
 
 def utf8_subtitles(path: Path, work: Path) -> tuple[Path, bool]:
@@ -328,6 +359,15 @@ def moov_before_mdat(path: Path) -> bool:
 # --- covers ------------------------------------------------------------------------------------
 
 
+def cover_title_position(spec: EditSpec) -> Position:
+    """Where a cover's title goes: the top, unless the edit draws text there already (the cover
+    is a frame of the edit), then the middle."""
+    top_text = [o.style.position for o in spec.overlays]
+    if spec.subtitles is not None:
+        top_text.append(spec.subtitles.style.position)
+    return "center" if any(position.startswith("top") for position in top_text) else "top"
+
+
 def write_covers(
     tools: Tools,
     video: MediaInfo,
@@ -336,8 +376,16 @@ def write_covers(
     *,
     timeout_s: float,
     font: Font | None = None,
+    master: MediaInfo | None = None,
+    master_offset_s: float = 0,
+    title_position: Position = "top",
 ) -> tuple[CoverFile, ...]:
-    """A JPEG per cover size next to `video`, each under its byte limit."""
+    """A JPEG per cover size next to `video`, each under its byte limit.
+
+    A cover whose shape is the `master`'s but not the rendition's (Bilibili's landscape cover
+    of a vertical edit of a landscape master) is taken from the master's own frame, at the same
+    moment (`master_offset_s` is where the rendition starts in it), not from the crop.
+    """
     stream = video.video
     if stream is None:
         return ()
@@ -353,15 +401,25 @@ def write_covers(
     try:
         for size in sizes:
             out = video.path.with_name(f"{video.path.stem}.cover-{size.name}.jpg")
+            shape = Size(size.width, size.height)
+            frame_from, frame_at, frame_stream = video.path, at, stream
+            if master is not None and master.video is not None:
+                whole = Size(master.video.display_width, master.video.display_height)
+                if same_shape(whole, shape) and not same_shape(source, shape):
+                    frame_from, frame_at = master.path, at + master_offset_s
+                    frame_stream = master.video
             chains = cover_chains(
-                source,
-                Size(size.width, size.height),
+                Size(frame_stream.display_width, frame_stream.display_height),
+                shape,
                 title=cover.title,
                 font_file=font_file,
-                inp=f"0:{stream.index}",
+                inp=f"0:{frame_stream.index}",
                 out="cover",
+                title_position=title_position,
             )
-            written.append(_write_cover(tools.ffmpeg, video.path, at, chains, size, out, timeout_s))
+            written.append(
+                _write_cover(tools.ffmpeg, frame_from, frame_at, chains, size, out, timeout_s)
+            )
     except BaseException:
         for done in written:
             done.path.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shortops.errors import N_
-from shortops.media.profiles import CoverSize, PlatformProfile
+from shortops.media.profiles import CoverSize, PlatformProfile, SafeArea
 from shortops.media.spec import EditSpec
 from shortops.models import AssetKind, RenditionStatus, UploadStatus
 
@@ -143,6 +143,9 @@ class ProfileCreate(BaseModel):
     max_duration_s: float | None = Field(default=None, gt=0)
     keyframe_interval_s: float | None = Field(default=None, gt=0, le=10)
     covers: list[CoverSize] | None = None
+    safe_area: SafeArea | None = Field(
+        default=None, description="Where the platform draws over the video (px in from each edge)"
+    )
 
 
 # --- templates ------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from shortops.errors import N_, Conflict, InvalidInput, NotFound, ShortopsError
 from shortops.kit.clock import utcnow
 from shortops.kit.pagination import PageParams, paginate
-from shortops.media.profiles import BUILTIN_PROFILES, PlatformProfile
+from shortops.media.profiles import BUILTIN_PROFILES, PlatformProfile, SafeArea
 from shortops.media.schemas import (
     AssetRead,
     MediaFacts,
@@ -298,6 +298,10 @@ def build_profile(data: ProfileCreate) -> PlatformProfile:
             known=", ".join(BUILTIN_PROFILES),
         )
     changes = data.model_dump(exclude={"based_on"}, exclude_none=True)
+    if "safe_area" not in changes:  # the base's zones, resized with the frame
+        changes["safe_area"] = scaled_safe_area(
+            base, data.width or base.width, data.height or base.height
+        ).model_dump()
     try:
         profile = PlatformProfile.model_validate({**base.model_dump(), **changes, "builtin": False})
     except ValidationError as exc:
@@ -311,6 +315,13 @@ def build_profile(data: ProfileCreate) -> PlatformProfile:
         )
     if profile.width < 128 or profile.height < 128:
         raise InvalidInput(N_("Width and height must be at least 128 pixels."))
+    safe = profile.safe_area
+    too_tall = safe.top + safe.bottom >= profile.height * 0.8
+    if too_tall or safe.left + safe.right >= profile.width * 0.8:
+        raise InvalidInput(
+            N_("The safe area leaves too little of the frame free: its zones may cover at most "
+               "four fifths of the width and of the height."),
+        )  # fmt: skip
     if profile.min_duration_s >= profile.max_duration_s:
         raise InvalidInput(
             N_("The shortest duration ({min} s) must be below the longest ({max} s)."),
@@ -318,6 +329,18 @@ def build_profile(data: ProfileCreate) -> PlatformProfile:
             max=profile.max_duration_s,
         )
     return profile
+
+
+def scaled_safe_area(base: PlatformProfile, width: int, height: int) -> SafeArea:
+    """`base`'s overlay zones on a `width`×`height` frame: the platform's buttons take the same
+    share of the screen whatever the video's size."""
+    safe = base.safe_area
+    return SafeArea(
+        top=round(safe.top * height / base.height),
+        right=round(safe.right * width / base.width),
+        bottom=round(safe.bottom * height / base.height),
+        left=round(safe.left * width / base.width),
+    )
 
 
 def create_profile(session: Session, *, actor: Actor, data: ProfileCreate) -> ProfileRead:

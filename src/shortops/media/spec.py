@@ -53,7 +53,9 @@ class TextStyle(BaseModel):
     outline: int = Field(default=3, ge=0, le=20)
     outline_color: str = Field(default="#000000", pattern=r"^#[0-9A-Fa-f]{6}$")
     position: Position = "bottom"
-    margin: int = Field(default=120, ge=0, le=2000, description="Pixels from the edge")
+    margin: int = Field(
+        default=30, ge=0, le=2000, description="Pixels in from the platform's safe area"
+    )
 
 
 class Subtitles(BaseModel):
@@ -151,7 +153,7 @@ class EditSpec(BaseModel):
 OUTPUT_FIELDS = (
     "width", "height", "fps", "video_codec", "h264_profile", "pixel_format", "audio_codec",
     "audio_rate", "audio_bitrate_k", "max_video_bitrate_k", "keyframe_interval_s", "faststart",
-    "covers",
+    "covers", "safe_area",
 )  # fmt: skip
 # Mirrors the encoder's ceiling (pipeline/plan.py): the size cap only matters when it lowers
 # the peak rate for this video's length.

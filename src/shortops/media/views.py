@@ -78,6 +78,12 @@ FIT_LABELS = {
     "smart_crop": N_("Crop around a point"),
     "pad": N_("Fit inside, blurred background"),
 }
+SUBTITLE_POSITION_LABELS = {
+    "bottom": N_("Bottom"),
+    "center": N_("Middle"),
+    "top": N_("Top"),
+}
+HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 POSITION_LABELS = {
     "top-left": N_("Top left"),
     "top-right": N_("Top right"),
@@ -200,6 +206,7 @@ def _asset_page(
         form=form,
         fit_labels=FIT_LABELS,
         position_labels=POSITION_LABELS,
+        subtitle_position_labels=SUBTITLE_POSITION_LABELS,
         kind_labels=KIND_LABELS,
         **_renditions_context(request, renditions),
     )
@@ -255,6 +262,9 @@ def _render_form(
     trim_start: Annotated[str, Form()] = "",
     trim_end: Annotated[str, Form()] = "",
     subtitles_asset_id: Annotated[str, Form()] = "",
+    subtitle_size: Annotated[str, Form()] = "56",
+    subtitle_position: Annotated[str, Form()] = "bottom",
+    subtitle_color: Annotated[str, Form()] = "#FFFFFF",
     hook_text: Annotated[str, Form()] = "",
     hook_seconds: Annotated[str, Form()] = "3",
     logo_asset_id: Annotated[str, Form()] = "",
@@ -273,6 +283,7 @@ def _render_form(
     save_template: Annotated[str, Form()] = "",
     preview_profile: Annotated[str, Form()] = "",
     preview_at: Annotated[str, Form()] = "",
+    safe_zones: Annotated[str, Form()] = "",
 ) -> dict[str, Any]:
     """The render form's fields as posted (shown again as they were after an error)."""
     return {
@@ -282,6 +293,9 @@ def _render_form(
         "trim_start": trim_start,
         "trim_end": trim_end,
         "subtitles_asset_id": subtitles_asset_id,
+        "subtitle_size": subtitle_size,
+        "subtitle_position": subtitle_position,
+        "subtitle_color": subtitle_color,
         "hook_text": hook_text,
         "hook_seconds": hook_seconds,
         "logo_asset_id": logo_asset_id,
@@ -300,6 +314,7 @@ def _render_form(
         "save_template": save_template,
         "preview_profile": preview_profile,
         "preview_at": preview_at,
+        "safe_zones": safe_zones,
     }
 
 
@@ -428,7 +443,25 @@ def preview_frame(
         frame_src="data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"),
         profile=profile,
         at_s=at_s,
+        zones=safe_zone_bands(profile) if form["safe_zones"] else [],
     )
+
+
+def safe_zone_bands(profile: PlatformProfile) -> list[dict[str, float]]:
+    """The profile's overlay zones as boxes in percent of the frame, for the preview's overlay:
+    top bar, bottom band, and the right and left strips between them."""
+    safe, w, h = profile.safe_area, profile.width, profile.height
+    middle = 100 * max(0, h - safe.top - safe.bottom) / h
+    top, bottom = 100 * safe.top / h, 100 * safe.bottom / h
+    boxes = [
+        {"left": 0, "top": 0, "width": 100, "height": top},
+        {"left": 0, "top": 100 - bottom, "width": 100, "height": bottom},
+        {"left": 100 - 100 * safe.right / w, "top": top, "width": 100 * safe.right / w,
+         "height": middle},
+        {"left": 0, "top": top, "width": 100 * safe.left / w, "height": middle},
+    ]  # fmt: skip
+    shown = [box for box in boxes if box["width"] > 0 and box["height"] > 0]
+    return [{key: round(value, 2) for key, value in box.items()} for box in shown]
 
 
 def _preview_slug(form: dict[str, Any], profiles: list[ProfileRead]) -> str:
@@ -501,7 +534,7 @@ def _spec_from_form(base: EditSpec, form: dict[str, Any]) -> EditSpec:
             text=form["hook_text"].strip(),
             start_s=0,
             end_s=seconds,
-            style=TextStyle(position="top", size=72, margin=220),
+            style=TextStyle(position="top", size=72, margin=40),
         )
         overlays = (overlay, *others)
     subtitles_id = form["subtitles_asset_id"].strip()
@@ -518,7 +551,7 @@ def _spec_from_form(base: EditSpec, form: dict[str, Any]) -> EditSpec:
         ),
         subtitles=Subtitles(
             asset_id=_int(subtitles_id),
-            style=base.subtitles.style if base.subtitles else TextStyle(),
+            style=_subtitle_style(form, base.subtitles.style if base.subtitles else TextStyle()),
         )
         if subtitles_id
         else None,
@@ -546,6 +579,25 @@ def _spec_from_form(base: EditSpec, form: dict[str, Any]) -> EditSpec:
     return EditSpec.model_validate(spec_data)
 
 
+def _subtitle_style(form: dict[str, Any], base: TextStyle) -> TextStyle:
+    """The template's subtitle style with the form's size, position and colour."""
+    size = _number(form.get("subtitle_size", ""), base.size) or base.size
+    if not 8 <= size <= 400:
+        raise InvalidInput(N_("The subtitle size must be from 8 to 400 pixels."))
+    position = form.get("subtitle_position") or base.position
+    if position not in SUBTITLE_POSITION_LABELS:
+        raise InvalidInput(
+            N_("“{value}” is not a subtitle position: choose bottom, middle or top."),
+            value=position,
+        )
+    colour = (form.get("subtitle_color") or base.color).strip()
+    if not HEX_COLOUR.match(colour):
+        raise InvalidInput(
+            N_("“{value}” is not a colour: write it as #RRGGBB, e.g. #FFFFFF."), value=colour
+        )
+    return base.model_copy(update={"size": round(size), "position": position, "color": colour})
+
+
 def _loudness(form: dict[str, Any], base: EditSpec) -> float:
     found = _number(form["loudness_lufs"], base.loudness_lufs or DEFAULT_LUFS)
     lufs = DEFAULT_LUFS if found is None else found
@@ -558,6 +610,7 @@ def _loudness(form: dict[str, Any], base: EditSpec) -> float:
 
 def _form_from_spec(spec: EditSpec) -> dict[str, Any]:
     hook = _hook(spec)
+    subtitle_style = spec.subtitles.style if spec.subtitles else TextStyle()
     lufs = spec.loudness_lufs if spec.loudness_lufs is not None else DEFAULT_LUFS
     return {
         "profiles": [],
@@ -566,6 +619,9 @@ def _form_from_spec(spec: EditSpec) -> dict[str, Any]:
         "trim_start": f"{spec.trim.start_s:g}" if spec.trim.start_s else "",
         "trim_end": f"{spec.trim.end_s:g}" if spec.trim.end_s is not None else "",
         "subtitles_asset_id": str(spec.subtitles.asset_id or "") if spec.subtitles else "",
+        "subtitle_size": str(subtitle_style.size),
+        "subtitle_position": subtitle_style.position,
+        "subtitle_color": subtitle_style.color,
         "hook_text": hook.text if hook else "",
         "hook_seconds": f"{hook.end_s:g}" if hook and hook.end_s else f"{HOOK_SECONDS:g}",
         "logo_asset_id": str(spec.logo.asset_id or "") if spec.logo else "",
@@ -584,6 +640,7 @@ def _form_from_spec(spec: EditSpec) -> dict[str, Any]:
         "save_template": "",
         "preview_profile": "",
         "preview_at": f"{PREVIEW_AT_S:g}",
+        "safe_zones": "on",
     }
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from shortops.media.pipeline.escape import filter_value, seconds
 from shortops.media.pipeline.fit import Size, contain_size, crop_filters, pad_chains
 from shortops.media.pipeline.overlays import drawtext_filter
-from shortops.media.spec import TextStyle
+from shortops.media.spec import Position, TextStyle
 
 # JPEG viewers (browsers included) read YCbCr as full-range BT.601 (JFIF), whatever the file
 # says; the rendition's BT.709 video-range picture would look pale and shifted (magenta
@@ -111,30 +111,41 @@ def sharpest_time(times: Sequence[float], frames: Sequence[NDArray[np.uint8]]) -
     return max(scored)[1] if scored else None
 
 
-def cover_chains(
-    source: Size, cover: Size, *, title: str | None, font_file: Path, inp: str, out: str
-) -> list[str]:
-    """Labelled chains turning a [inp] frame into a `cover`-sized, optionally titled picture."""
-    same_shape = abs(source.width / source.height - cover.width / cover.height) <= (
+def same_shape(source: Size, cover: Size) -> bool:
+    """Whether a `source` frame fills a `cover` by a slight crop (no blurred sides needed)."""
+    return abs(source.width / source.height - cover.width / cover.height) <= (
         SAME_SHAPE_TOLERANCE * cover.width / cover.height
     )
+
+
+def cover_chains(
+    source: Size,
+    cover: Size,
+    *,
+    title: str | None,
+    font_file: Path,
+    inp: str,
+    out: str,
+    title_position: Position = "top",
+) -> list[str]:
+    """Labelled chains turning a [inp] frame into a `cover`-sized, optionally titled picture."""
     fitted = f"{out}_fit"
-    if same_shape:
+    if same_shape(source, cover):
         chains = [f"[{inp}]{','.join([*crop_filters(source, cover), 'setsar=1'])}[{fitted}]"]
     else:
         chains = pad_chains(source, cover, COVER_BLUR, inp, fitted)
-    finish = [title_filter(title, cover, font_file)] if title else []
+    finish = [title_filter(title, cover, font_file, title_position)] if title else []
     chains.append(f"[{fitted}]{','.join([*finish, JPEG_COLORS, 'format=yuvj420p'])}[{out}]")
     return chains
 
 
-def title_filter(title: str, cover: Size, font_file: Path) -> str:
-    """The title, large and outlined, in the upper part of the cover."""
+def title_filter(title: str, cover: Size, font_file: Path, position: Position = "top") -> str:
+    """The title, large and outlined, in the upper part of the cover (or its middle)."""
     size = max(24, cover.width // 12)
     style = TextStyle(
         size=size,
         outline=max(2, size // 12),
-        position="top",
+        position=position,
         margin=cover.height // 8,
     )
     return drawtext_filter(title, style, font_file, cover)

@@ -27,6 +27,7 @@ from shortops.media.pipeline.encode import encode_args
 from shortops.media.pipeline.fit import Size, fit_chains
 from shortops.media.pipeline.logo import logo_chains
 from shortops.media.pipeline.overlays import overlay_filters
+from shortops.media.pipeline.placement import layout
 from shortops.media.pipeline.plan import RenderPlan
 from shortops.media.pipeline.silence import audio_keep_filters, video_keep_filters
 from shortops.media.pipeline.subtitles import subtitles_filters
@@ -46,6 +47,8 @@ class RenderInputs:
     subtitles_own_styles: bool = False  # ASS: keep the file's styles
     logo: Path | None = None
     music: Path | None = None
+    subtitle_texts: tuple[str, ...] = ()  # each cue's text, to keep room for its lines
+    logo_size: Size | None = None  # the logo picture's own size
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,13 @@ def video_chains(
     prepared = [f"fps={plan.profile.fps:g}", *color_filters(plan.color)]
     chains = [f"[0:{plan.video.index}]{','.join(prepared)}[vpre]"]
     chains += fit_chains(spec.fit, plan.source_size, plan.frame, "vpre", "vfit")
+    places = layout(
+        spec,
+        plan.frame,
+        plan.profile.safe_area,
+        subtitle_texts=inputs.subtitle_texts,
+        logo_size=inputs.logo_size,
+    )
     text: list[str] = []
     if inputs.subtitles and spec.subtitles:
         text += subtitles_filters(
@@ -143,16 +153,24 @@ def video_chains(
             frame=plan.frame,
             own_styles=inputs.subtitles_own_styles,
             offset_s=spec.trim.start_s,
+            insets=places.subtitles,
         )
     text += video_keep_filters(plan.keep)
-    text += overlay_filters(spec.overlays, [font.path for font in fonts.overlays], plan.frame)
+    text += overlay_filters(
+        spec.overlays, [font.path for font in fonts.overlays], plan.frame, places.overlays
+    )
     current = "vfit"
     if text:
         chains.append(f"[vfit]{','.join(text)}[vtext]")
         current = "vtext"
     if spec.logo and indexes.logo is not None:
         chains += logo_chains(
-            spec.logo, plan.frame.width, logo_in=f"{indexes.logo}:v", main_in=current, out="vlogo"
+            spec.logo,
+            plan.frame.width,
+            logo_in=f"{indexes.logo}:v",
+            main_in=current,
+            out="vlogo",
+            insets=places.logo,
         )
         current = "vlogo"
     finish = [BT709_TAGS, f"format={plan.profile.pixel_format}"]

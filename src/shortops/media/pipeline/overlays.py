@@ -14,7 +14,7 @@ from pathlib import Path
 
 from shortops.media.pipeline.escape import filter_value, hex_color, seconds
 from shortops.media.pipeline.fit import Size
-from shortops.media.pipeline.layout import position_xy
+from shortops.media.pipeline.layout import Insets, position_xy
 from shortops.media.spec import Position, TextOverlay, TextStyle
 
 LATIN_WIDTH_EM = 0.6
@@ -30,13 +30,17 @@ def drawtext_filter(
     *,
     start_s: float = 0,
     end_s: float | None = None,
+    insets: Insets | None = None,
 ) -> str:
-    """One drawtext filter showing `text` in `style` from `start_s` to `end_s` (None: the end)."""
-    x, y = position_xy(style.position, style.margin, frame=("w", "h"), item=("text_w", "text_h"))
+    """One drawtext filter showing `text` in `style` from `start_s` to `end_s` (None: the end),
+    `insets` from the edges (default: the style's margin all round), wrapped to fit between."""
+    insets = insets or Insets.uniform(style.margin)
+    x, y = position_xy(style.position, insets, frame=("w", "h"), item=("text_w", "text_h"))
+    width = frame.width - insets.left - insets.right
     options = [
         f"fontfile={filter_value(str(font_file))}",
         "expansion=none",
-        f"text={filter_value(wrap_text(text, style.size, frame.width))}",
+        f"text={filter_value(wrap_text(text, style.size, width))}",
         f"fontsize={style.size}",
         f"fontcolor={hex_color(style.color)}",
         f"borderw={style.outline}",
@@ -51,13 +55,26 @@ def drawtext_filter(
     return "drawtext=" + ":".join(options)
 
 
-def overlay_filters(overlays: tuple[TextOverlay, ...], fonts: list[Path], frame: Size) -> list[str]:
-    """A drawtext filter per overlay; `fonts[i]` is the font file of `overlays[i]`."""
+def overlay_filters(
+    overlays: tuple[TextOverlay, ...],
+    fonts: list[Path],
+    frame: Size,
+    insets: tuple[Insets, ...] | None = None,
+) -> list[str]:
+    """A drawtext filter per overlay; `fonts[i]` is the font file of `overlays[i]`, `insets[i]`
+    where it goes (placement.layout)."""
+    places: tuple[Insets | None, ...] = insets or (None,) * len(overlays)
     return [
         drawtext_filter(
-            overlay.text, overlay.style, font, frame, start_s=overlay.start_s, end_s=overlay.end_s
+            overlay.text,
+            overlay.style,
+            font,
+            frame,
+            start_s=overlay.start_s,
+            end_s=overlay.end_s,
+            insets=place,
         )
-        for overlay, font in zip(overlays, fonts, strict=True)
+        for overlay, font, place in zip(overlays, fonts, places, strict=True)
     ]
 
 
@@ -69,7 +86,7 @@ def enable_expression(start_s: float, end_s: float | None) -> str | None:
 
 
 def wrap_text(text: str, font_size: int, frame_width: int) -> str:
-    """`text` with line breaks so that no line is wider than the frame minus its margins."""
+    """`text` with line breaks so that no line is wider than `frame_width` minus its margins."""
     limit = frame_width * (1 - 2 * WRAP_MARGIN_SHARE)
     return "\n".join(
         line for paragraph in text.split("\n") for line in _wrap(paragraph, font_size, limit)

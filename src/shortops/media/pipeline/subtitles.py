@@ -21,18 +21,21 @@ from typing import Literal
 from shortops.media.errors import InvalidSubtitles
 from shortops.media.pipeline.escape import ass_color, filter_value, seconds
 from shortops.media.pipeline.fit import Size
+from shortops.media.pipeline.layout import Insets
 from shortops.media.spec import Position, TextStyle
 
 SubtitleFormat = Literal["srt", "vtt", "ass"]
 
+# libass reads `Alignment` in force_style the legacy SSA way (1–3 bottom, 5–7 top, 9–11 middle),
+# not as the numpad of ASS files: numpad 8 ("top") would land in the middle.
 ASS_ALIGNMENT: dict[Position, int] = {
     "bottom-left": 1,
     "bottom": 2,
     "bottom-right": 3,
-    "center": 5,
-    "top-left": 7,
-    "top": 8,
-    "top-right": 9,
+    "center": 10,
+    "top-left": 5,
+    "top": 6,
+    "top-right": 7,
 }
 SIDE_MARGIN_SHARE = 0.06  # left/right margin: 6 % of the width keeps lines off the frame edge
 _SRT_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})"
@@ -207,9 +210,31 @@ def _clock(parts: tuple[str | None, ...]) -> float:
     )
 
 
-def force_style(style: TextStyle, family: str, frame: Size) -> str:
-    """The libass style override applying `style` to an SRT/WebVTT file, in output pixels."""
+_TAG = re.compile(r"<[^>]+>|\{[^}]*\}")
+
+
+def cue_texts(text: str) -> list[str]:
+    """The text of each SRT or WebVTT cue, its lines joined by newlines, tags removed."""
+    texts: list[str] = []
+    current: list[str] | None = None
+    for line in [*text.splitlines(), ""]:
+        if "-->" in line:
+            current = []
+        elif not line.strip():
+            if current:
+                texts.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(_TAG.sub("", line).strip())
+    return texts
+
+
+def force_style(style: TextStyle, family: str, frame: Size, insets: Insets | None = None) -> str:
+    """The libass style override applying `style` to an SRT/WebVTT file, in output pixels,
+    `insets` from the edges (placement.layout; default: the style's margin)."""
     side = round(frame.width * SIDE_MARGIN_SHARE)
+    insets = insets or Insets(top=style.margin, right=side, bottom=style.margin, left=side)
+    vertical = insets.top if style.position.startswith("top") else insets.bottom
     fields = {
         "PlayResX": frame.width,
         "PlayResY": frame.height,
@@ -221,9 +246,9 @@ def force_style(style: TextStyle, family: str, frame: Size) -> str:
         "Outline": style.outline,
         "Shadow": 0,
         "Alignment": ASS_ALIGNMENT[style.position],
-        "MarginL": side,
-        "MarginR": side,
-        "MarginV": style.margin,
+        "MarginL": max(side, insets.left),
+        "MarginR": max(side, insets.right),
+        "MarginV": vertical,
     }
     return ",".join(f"{key}={value}" for key, value in fields.items())
 
@@ -237,6 +262,7 @@ def subtitles_filters(
     frame: Size,
     own_styles: bool,
     offset_s: float = 0,
+    insets: Insets | None = None,
 ) -> list[str]:
     """Filters burning the subtitles of `path` (already UTF-8) into a `frame`-sized picture.
 
@@ -245,7 +271,7 @@ def subtitles_filters(
     """
     options = [f"filename={filter_value(str(path))}", f"fontsdir={filter_value(str(fonts_dir))}"]
     if not own_styles:
-        options.append(f"force_style={filter_value(force_style(style, family, frame))}")
+        options.append(f"force_style={filter_value(force_style(style, family, frame, insets))}")
     burn = "subtitles=" + ":".join(options)
     if offset_s <= 0:
         return [burn]
