@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
@@ -29,6 +29,7 @@ from shortops.providers.sandbox.views import router as sandbox_views
 from shortops.publishing.views import router as publishing_views
 from shortops.reports.views import router as reports_views
 from shortops.system.views import router as system_views
+from shortops.web.pages import csrf_token
 from shortops.web.views import router as shell_views
 from shortops.workspaces.deps import SESSION_COOKIE
 from shortops.workspaces.views import router as settings_views
@@ -94,14 +95,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     app.include_router(sandbox_views)
 
     @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="shortops API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+    def swagger_ui(request: Request) -> HTMLResponse:
+        # Signed in: the page carries the session's CSRF token, so "Try it out" works without
+        # a token (see workspaces.deps.api_token_actor); otherwise Authorize takes one.
+        csrf = csrf_token(request) if request.session.get("uid") else ""
+        return HTMLResponse(API_DOCS_PAGE.format(csrf=html.escape(csrf, quote=True)))
 
     @app.get("/static-vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -109,6 +107,24 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
     return app
+
+
+API_DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>shortops API</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js" data-csrf="{csrf}"></script>
+</body>
+</html>
+"""
 
 
 def route_table(app: FastAPI) -> list[tuple[str, str]]:

@@ -205,3 +205,65 @@ def test_roles_are_read_from_membership_not_token(client: TestClient, session: S
         ).status_code
         == 403
     )
+
+
+def test_openapi_documents_the_bearer_scheme_and_the_error_answers(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token: Settings → API tokens, or `shortops tokens create`.",
+    }
+    members = spec["paths"]["/api/v1/workspaces/{workspace_id}/members"]["post"]
+    assert {"bearer": []} in members["security"]  # Swagger's Authorize applies to it
+    for status in ("400", "401", "403", "404", "422", "429"):
+        answer = members["responses"][status]
+        assert answer["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorBody"
+        }, status
+    error = spec["components"]["schemas"]["ErrorDetail"]
+    assert {"code", "message", "details"} <= set(error["properties"])
+    assert "HTTPValidationError" not in spec["components"]["schemas"]  # ours replaces FastAPI's
+    health = spec["paths"]["/api/v1/health"]["get"]
+    assert "401" not in health["responses"] and "security" not in health
+
+
+def test_a_signed_in_browser_calls_the_api_from_the_docs_page(
+    client: TestClient, session: Session
+) -> None:
+    owner = factories.create_user(session, email="docs-owner@example.com")
+    workspace = factories.create_workspace(session, owner=owner, name="Docs WS")
+    factories.add_member(
+        session,
+        workspace=workspace,
+        user=factories.create_user(session, email="docs-editor@example.com"),
+        role=Role.editor,
+    )
+    assert 'data-csrf=""' in client.get("/docs").text  # not signed in: no token on the page
+    assert client.get(f"/api/v1/workspaces/{workspace.id}").status_code == 401
+
+    factories.login(client, "docs-owner@example.com")
+    docs = client.get("/docs").text
+    token = factories.csrf_from(client.get("/settings").text)
+    assert f'data-csrf="{token}"' in docs and "/static/api-docs.js" in docs
+    assert client.get("/static/api-docs.js").status_code == 200
+    # Reads need only the session cookie.
+    read = client.get(f"/api/v1/workspaces/{workspace.id}/members")
+    assert read.status_code == 200 and read.json()["total"] == 2
+    # A change without the page's CSRF token is refused, even with the cookie.
+    url = f"/api/v1/workspaces/{workspace.id}/members"
+    body = {"email": "docs-new@example.com", "role": "viewer"}
+    factories.create_user(session, email="docs-new@example.com")
+    refused = client.post(url, json=body)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
+    added = client.post(url, json=body, headers={"X-CSRF-Token": token})
+    assert added.status_code == 201, added.text
+    # The role still decides, and a workspace the user is not in does not exist for them.
+    other = factories.create_workspace(
+        session, owner=factories.create_user(session, email="x-owner@example.com"), name="X"
+    )
+    assert client.get(f"/api/v1/workspaces/{other.id}").status_code == 404
+    # A token in the header wins over the cookie: a bad one is refused, not ignored.
+    bogus = client.get(url, headers={"Authorization": "Bearer sho_bogus"})
+    assert bogus.status_code == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shortops.accounts.api import router as accounts_router
+from shortops.api.schemas import ERROR_RESPONSES
 from shortops.media.api import router as media_router
 from shortops.metrics.api import router as metrics_router
 from shortops.notifications.api import router as notifications_router
@@ -18,10 +19,13 @@ API_PREFIX = "/api/v1"
 def build_api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     router.include_router(system_router)
-    router.include_router(workspaces_router)
-    router.include_router(accounts_router)
-    router.include_router(media_router)
-    router.include_router(publishing_router)
-    router.include_router(metrics_router)
-    router.include_router(notifications_router)
+    for authenticated in (
+        workspaces_router,
+        accounts_router,
+        media_router,
+        publishing_router,
+        metrics_router,
+        notifications_router,
+    ):
+        router.include_router(authenticated, responses=ERROR_RESPONSES)
     return router

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from shortops.errors import (
     N_,
+    CsrfFailed,
     MissingScope,
     NotAuthenticated,
     NotFound,
@@ -18,6 +20,7 @@ from shortops.errors import (
 )
 from shortops.kit.clock import utcnow
 from shortops.models import User
+from shortops.web.pages import CSRF_HEADER, csrf_matches
 from shortops.workspaces import service
 from shortops.workspaces.permissions import Permission, scope_for
 from shortops.workspaces.service import Actor
@@ -55,7 +58,16 @@ def authorize(actor: Actor, permission: Permission) -> Actor:
     return actor
 
 
-# --- API: bearer tokens --------------------------------------------------------------------------
+# --- API: bearer tokens, or the browser's session from /docs -------------------------------------
+
+# In the OpenAPI document as the "bearer" security scheme, so /docs offers Authorize. It does not
+# refuse by itself: a request without a token may still come from a signed-in browser.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API token: Settings → API tokens, or `shortops tokens create`.",
+)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _bearer_secret(request: Request) -> str:
@@ -66,7 +78,16 @@ def _bearer_secret(request: Request) -> str:
     return secret.strip()
 
 
-def api_token_actor(request: Request, session: DbSession) -> Actor:
+def api_token_actor(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+) -> Actor:
+    """Who calls the API: the bearer token's user, else the signed-in browser (as on /docs)."""
+    if "authorization" not in request.headers:
+        browser = _session_api_actor(request, session)
+        if browser is not None:
+            return browser
     resolved = service.resolve_token(session, secret=_bearer_secret(request))
     if resolved is None:
         raise NotAuthenticated(N_("The API token is unknown, revoked or expired."))
@@ -82,6 +103,32 @@ def api_token_actor(request: Request, session: DbSession) -> Actor:
         scopes=frozenset(token.scopes),
         ip=client_ip(request),
     )
+
+
+def _session_api_actor(request: Request, session: Session) -> Actor | None:
+    """The signed-in browser's user, in the workspace the path names (else their current one).
+
+    A browser sends its cookie on its own, so a change it asks for must also carry the page's
+    CSRF token in X-CSRF-Token (the /docs page adds it to every request).
+    """
+    try:
+        user = web_user_or_none(request, session)
+    except SessionExpired:
+        return None
+    if user is None:
+        return None
+    if request.method not in _SAFE_METHODS and not csrf_matches(
+        request, request.headers.get(CSRF_HEADER)
+    ):
+        raise CsrfFailed()
+    workspaces = service.list_workspaces_for_user(session, user=user)
+    wanted = request.path_params.get("workspace_id") or request.session.get("ws")
+    chosen = next((row for row in workspaces if str(row[0].id) == str(wanted)), None)
+    if chosen is None and workspaces:
+        chosen = workspaces[0]
+    if chosen is None:
+        raise NotFound(N_("You are not a member of any workspace. Ask an owner to add you."))
+    return Actor(user=user, workspace=chosen[0], role=chosen[1], ip=client_ip(request))
 
 
 def api_actor(permission: Permission) -> Callable[..., Actor]:
