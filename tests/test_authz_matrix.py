@@ -193,6 +193,7 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/workspaces/switch"): MEMBER,
     ("GET", "/settings/workspaces/new"): MEMBER,
     ("POST", "/settings/workspaces"): MEMBER,
+    ("GET", "/home"): Permission.read,
     ("GET", "/plan"): Permission.read,
     ("GET", "/produce"): Permission.read,
     ("GET", "/publish"): Permission.read,

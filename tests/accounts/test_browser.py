@@ -102,7 +102,7 @@ def test_accounts_pages_in_a_browser(server: LiveServer, browser: Any) -> None:
         page.fill("input[name=email]", EMAIL)
         page.fill("input[name=password]", PASSWORD)
         page.click("main button[type=submit]")
-        page.wait_for_url("**/plan")
+        page.wait_for_url("**/home")
 
         page.goto(server.url("/accounts"))
         expect(page.locator("#accounts-empty")).to_contain_text("No accounts yet.")

@@ -24,7 +24,7 @@ OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "violet-harbor-42"
 FIRST_WORKSPACE = "Sunny Kitchen"
 SECOND_WORKSPACE = "Night Runner"
-NAV_KEYS = ("plan", "produce", "publish", "engage", "measure", "earn", "settings")
+NAV_KEYS = ("home", "plan", "produce", "publish", "engage", "measure", "earn", "settings")
 HEARTBEAT_TIMEOUT_S = 30.0
 
 Screenshot = Callable[[str], Path]
@@ -51,13 +51,18 @@ def fill_setup_form(page: Page) -> None:
     page.fill("input[name=email]", OWNER_EMAIL)
     page.fill("input[name=password]", OWNER_PASSWORD)
     page.fill("input[name=workspace]", FIRST_WORKSPACE)
+    # The time zone is the browser's own unless chosen.
+    browser_zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    expect(page.locator("select[name=timezone]")).to_have_value(browser_zone)
+    expect(page.locator("input[name=currency]")).to_have_value("USD")
 
 
 def assert_signed_in_shell(page: Page, server: LiveServer) -> None:
-    expect(page).to_have_url(server.url("/plan"))
+    expect(page).to_have_url(server.url("/home"))
     for key in NAV_KEYS:
         expect(page.locator(f"nav.sections a[data-nav={key}]")).to_be_visible()
-    expect(page.locator("a[data-nav=plan]")).to_have_class(re.compile(r"\bactive\b"))
+    expect(page.locator("a[data-nav=home]")).to_have_class(re.compile(r"\bactive\b"))
+    expect(page.locator("#first-steps")).to_contain_text("Three steps to your first post")
     expect_current_workspace(page, FIRST_WORKSPACE)
 
 

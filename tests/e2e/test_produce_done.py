@@ -79,7 +79,7 @@ def _sign_in(page: Page, server: LiveServer) -> None:
     page.fill("input[name=email]", EMAIL)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url("**/plan")
+    page.wait_for_url("**/home")
 
 
 def _wait_until_rendered(page: Page, server: LiveServer, count: int) -> None:

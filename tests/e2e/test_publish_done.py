@@ -144,7 +144,7 @@ def _sign_in(page: Page, server: LiveServer) -> None:
     page.fill("input[name=email]", EMAIL)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url("**/plan")
+    page.wait_for_url("**/home")
 
 
 def _set_up_app(page: Page, platform: str, client_id: str, secret: str, url: str) -> None:

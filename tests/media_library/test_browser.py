@@ -72,7 +72,7 @@ def test_upload_resume_and_render_in_a_browser(
         page.fill("input[name=email]", EMAIL)
         page.fill("input[name=password]", PASSWORD)
         page.click("main button[type=submit]")
-        page.wait_for_url("**/plan")
+        page.wait_for_url("**/home")
         page.route("**/produce/uploads/*", break_the_first_chunk)
         page.goto(server.url("/produce"))
         page.set_input_files("#upload-input", [str(media.video), str(media.subtitles)])

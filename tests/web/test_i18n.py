@@ -15,7 +15,7 @@ from shortops.web.catalog import extract, placeholders, po_path, problems, read_
 from shortops.web.i18n import gettext, negotiate, normalize_language
 from tests.factories import create_user, create_workspace, csrf, login
 
-ZH_NAV = ["策划", "制作", "发布", "互动", "数据", "变现", "设置"]
+ZH_NAV = ["首页", "策划", "制作", "发布", "互动", "数据", "变现", "设置"]
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +228,7 @@ def test_english_stays_the_default(client: TestClient, session: Session) -> None
     html = client.get("/plan").text
     assert '<html lang="en">' in html
     assert _nav_labels(html) == [
+        "Home",
         "Plan",
         "Produce",
         "Publish",

@@ -37,7 +37,7 @@ def test_first_visit_goes_to_first_run_then_login_works(
 ) -> None:
     assert client.get("/", follow_redirects=False).headers["location"] == "/setup"
     response = _setup(client)
-    assert response.status_code == 303 and response.headers["location"] == "/plan"
+    assert response.status_code == 303 and response.headers["location"] == "/home"
     plan = client.get("/plan")
     assert "Acme" in plan.text and 'data-nav="settings"' in plan.text
     # Signed out, the first-run page is gone and login works.

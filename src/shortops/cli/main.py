@@ -48,14 +48,25 @@ def init(
     ),
     workspace: str = typer.Option(..., "--workspace", help="Name of the first workspace."),
     name: str = typer.Option("", "--name", help="Owner's display name."),
+    timezone: str = typer.Option(
+        "", "--timezone", help="IANA time zone, e.g. Asia/Shanghai (default: this machine's)."
+    ),
+    currency: str = typer.Option("USD", "--currency", help="ISO 4217 code, e.g. CNY."),
 ) -> None:
     """Set up the owner account and the first workspace without prompts (once only)."""
+    from shortops.kit.clock import local_timezone_name
     from shortops.workspaces import service
 
     with database() as session:
         get_settings().resolved_secret_key()  # created now, so the first run is complete
         user, created = service.set_up(
-            session, email=email, password=password, workspace_name=workspace, name=name
+            session,
+            email=email,
+            password=password,
+            workspace_name=workspace,
+            name=name,
+            timezone=timezone or local_timezone_name(),
+            currency=currency,
         )
         console.print(
             f"Owner [bold]{user.email}[/] and workspace [bold]{created.name}[/] "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,6 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shortops.errors import N_, InvalidCredentials, LoginThrottled, ShortopsError
 from shortops.kit.clock import utcnow
 from shortops.models import User
+from shortops.publishing.schemas import STATUS_LABELS
+from shortops.web import home as home_summary
 from shortops.web.csrf import csrf_protect
 from shortops.web.i18n import LANGUAGES
 from shortops.web.pages import (
@@ -19,6 +22,7 @@ from shortops.web.pages import (
     form_error,
     page,
     redirect,
+    request_language,
     safe_next,
     translate,
 )
@@ -30,13 +34,19 @@ from shortops.workspaces.service import Actor, ThrottlePolicy
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 ReaderActor = Annotated[Actor, Depends(web_actor(Permission.read))]
+# Offered first on the setup form; any ISO 4217 code is accepted.
+CURRENCIES = ("CNY", "USD", "EUR", "GBP", "JPY", "KRW", "HKD", "TWD", "SGD", "AUD", "CAD", "BRL",
+              "INR", "IDR", "THB", "VND", "MYR", "PHP")  # fmt: skip
 
-# Each section's empty state: what will live there and what to do now.
+# Each section's empty state: what will live there, honestly what exists now, and where to go.
 SECTIONS = {
     "plan": (
         N_("Plan"),
         N_("Ideas board, scripts, calendar, campaigns, hot topics and the compliance check."),
-        N_("Start by connecting accounts under Publish, then plan what to post."),
+        N_(
+            "Planning is not built yet. Until it is, schedule posts straight from the Publish "
+            "calendar."
+        ),
     ),
     "produce": (
         N_("Produce"),
@@ -51,7 +61,7 @@ SECTIONS = {
     "engage": (
         N_("Engage"),
         N_("One comment inbox across platforms, classified, with replies and crisis alerts."),
-        N_("Comments appear here once accounts are connected and synced."),
+        N_("The comment inbox is not built yet: comments are not collected so far."),
     ),
     "measure": (
         N_("Measure"),
@@ -61,7 +71,7 @@ SECTIONS = {
     "earn": (
         N_("Earn"),
         N_("Brand deals, a revenue ledger per video and per source, costs and ROI."),
-        N_("Record your first brand deal or revenue entry here."),
+        N_("Deals and revenue are not built yet. Measure already shows each video's figures."),
     ),
 }
 
@@ -82,19 +92,33 @@ def _start_session(request: Request, user_id: int, session_version: int, workspa
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: DbSession) -> Response:
+def root(request: Request, session: DbSession) -> Response:
     if not service.is_set_up(session):
         return redirect("/setup")
     if request.session.get("uid") is None:
         return redirect("/login")
-    return redirect("/plan")
+    return redirect("/home")
 
 
 @router.get("/setup", response_class=HTMLResponse)
 def setup_form(request: Request, session: DbSession) -> Response:
     if service.is_set_up(session):
         return redirect("/login")
-    return page(request, "setup.html", form={})
+    return _setup_page(request, {})
+
+
+def _setup_page(
+    request: Request, form: dict[str, str], error: ShortopsError | None = None
+) -> Response:
+    """The first-run form; the currency defaults by language (CNY for Chinese), the time zone
+    to the browser's (setup.js fills it in)."""
+    form = {"currency": "CNY" if request_language(request) == "zh_Hans" else "USD", **form}
+    timezones, currencies = sorted(available_timezones()), CURRENCIES
+    if error is not None:
+        return form_error(
+            request, "setup.html", error, form=form, timezones=timezones, currencies=currencies
+        )
+    return page(request, "setup.html", form=form, timezones=timezones, currencies=currencies)
 
 
 @router.post("/setup", response_class=HTMLResponse)
@@ -105,20 +129,34 @@ def setup_submit(
     password: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     workspace: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+    currency: Annotated[str, Form()] = "",
 ) -> Response:
-    form = {"email": email, "name": name, "workspace": workspace}
+    form = {
+        "email": email,
+        "name": name,
+        "workspace": workspace,
+        "timezone": timezone,
+        "currency": currency,
+    }
     if service.is_set_up(session):
         flash(request, translate(request, N_("shortops is already set up. Sign in.")), "info")
         return redirect("/login")
     try:
         user, created = service.set_up(
-            session, email=email, password=password, workspace_name=workspace, name=name
+            session,
+            email=email,
+            password=password,
+            workspace_name=workspace,
+            name=name,
+            timezone=timezone,
+            currency=currency,
         )
     except ShortopsError as exc:
-        return form_error(request, "setup.html", exc, form=form)
+        return _setup_page(request, form, exc)
     _start_session(request, user.id, user.session_version, created.id)
     flash(request, translate(request, N_("Welcome! Your workspace is ready.")), "success")
-    return redirect("/plan")
+    return redirect("/home")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -152,7 +190,7 @@ def login_submit(
     _start_session(request, user.id, user.session_version, workspaces[0][0].id if workspaces else 0)
     if user.language:
         request.session["lang"] = user.language
-    return redirect(safe_next(next, "/plan"))
+    return redirect(safe_next(next, "/home"))
 
 
 @router.post("/logout")
@@ -208,7 +246,15 @@ def switch_workspace(
         translate(request, N_("Switched to {name}.")).format(name=workspace.name),
         "success",
     )
-    return redirect("/plan")
+    return redirect("/home")
+
+
+# Where each unbuilt section sends the user meanwhile: (label, link).
+SECTION_LINKS = {
+    "plan": (N_("Open the calendar"), "/publish/calendar"),
+    "engage": (N_("See the queue"), "/publish"),
+    "earn": (N_("Open Measure"), "/measure"),
+}
 
 
 def _section_page(request: Request, actor: Actor, key: str) -> HTMLResponse:
@@ -221,6 +267,28 @@ def _section_page(request: Request, actor: Actor, key: str) -> HTMLResponse:
         title=title,
         what=what,
         next_step=next_step,
+        link=SECTION_LINKS.get(key),
+    )
+
+
+@router.get("/home", response_class=HTMLResponse)
+def home_page(request: Request, session: DbSession, actor: ReaderActor) -> HTMLResponse:
+    """What is happening now: today's queue, what needs a person, the latest renders."""
+    data = home_summary.summary(
+        session,
+        workspace_id=actor.workspace.id,
+        timezone=actor.workspace.timezone,
+        now=utcnow(),
+        gettext=lambda text: translate(request, text),
+    )
+    return page(
+        request,
+        "home.html",
+        actor=actor,
+        active="home",
+        home=data,
+        status_labels=STATUS_LABELS,
+        can_write=actor.can(Permission.write),
     )
 
 

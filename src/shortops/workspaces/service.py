@@ -5,9 +5,11 @@ Functions take the session first and keyword arguments after; none of them commi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import available_timezones
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -156,17 +158,41 @@ def is_set_up(session: Session) -> bool:
 
 
 def set_up(
-    session: Session, *, email: str, password: str, workspace_name: str, name: str = ""
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    workspace_name: str,
+    name: str = "",
+    timezone: str = "UTC",
+    currency: str = "USD",
 ) -> tuple[User, Workspace]:
     """First run: the owner account and the first workspace; refused once anyone exists."""
     if is_set_up(session):
         raise AlreadySetUp()
     if not workspace_name.strip():
         raise InvalidInput(N_("Give the first workspace a name."))
+    data = workspace_settings(workspace_name, timezone, currency)
     user = create_user(session, email=email, password=password, name=name)
-    workspace = create_workspace(session, owner=user, data=WorkspaceCreate(name=workspace_name))
+    workspace = create_workspace(session, owner=user, data=data)
     record(session, action="setup.completed", user=user, workspace_id=workspace.id)
     return user, workspace
+
+
+def workspace_settings(name: str, timezone: str, currency: str) -> WorkspaceCreate:
+    """A new workspace's name, time zone and currency, each refused with what to write."""
+    timezone, currency = timezone.strip() or "UTC", currency.strip().upper() or "USD"
+    if timezone not in available_timezones():
+        raise InvalidInput(
+            N_("“{value}” is not a time zone: choose one from the list, e.g. Asia/Shanghai."),
+            value=timezone,
+        )
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise InvalidInput(
+            N_("“{value}” is not a currency code: use three letters, e.g. CNY or USD."),
+            value=currency,
+        )
+    return WorkspaceCreate(name=name, timezone=timezone, currency=currency)
 
 
 # --- sign-in -----------------------------------------------------------------------------------
