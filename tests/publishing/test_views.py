@@ -488,3 +488,15 @@ def test_the_composer_offers_the_videos_edits_and_posts_the_one_chosen(
     assert response.status_code == 303, response.text
     (publication,) = _publications(world)
     assert publication.rendition_id == older.id
+
+
+def test_a_field_named_in_a_message_is_in_the_readers_language() -> None:
+    from shortops.publishing.service import render_message
+
+    template = "The {field} has {length} characters; the platform allows {limit}."
+    params = {"field": "caption", "length": 2300, "limit": 2200}
+    assert render_message(template, params, lambda text: gettext("en", text)) == (
+        "The caption has 2300 characters; the platform allows 2200."
+    )
+    chinese = render_message(template, params, lambda text: gettext("zh_Hans", text))
+    assert chinese.startswith("文案有 2300 个字符") and "caption" not in chinese

@@ -232,3 +232,20 @@ def test_workspace_slugs_stay_unique(session: Session) -> None:
     assert (first.slug, second.slug) == ("acme", "acme-2")
     assert _count(session, Workspace) == 2
     assert _count(session, Membership) == 2
+
+
+def test_every_audited_action_has_a_sentence_and_every_detail_a_label() -> None:
+    """A new `record(action=…)` without words would show its code in the audit log."""
+    import re
+    from pathlib import Path
+
+    from shortops.workspaces import audit_text
+
+    source = Path(audit_text.__file__).parents[1]
+    actions: set[str] = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        actions |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', text))
+        actions |= set(re.findall(r'"(publication\.[a-z_]+)", \{', text))
+    assert len(actions) > 30
+    assert not actions - set(audit_text.ACTIONS), sorted(actions - set(audit_text.ACTIONS))

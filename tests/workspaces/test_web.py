@@ -298,5 +298,16 @@ def test_audit_log_names_who_did_what(app: Any, session: Session) -> None:
         },
     )
     page = client.get("/settings/audit").text
-    assert "workspace.updated" in page and owner.email in page
-    assert "&#34;currency&#34;: &#34;EUR&#34;" in page or '"currency": "EUR"' in page
+    row = page[page.index('data-action="workspace.updated"') :].split("</tr>", 1)[0]
+    assert "Changed the workspace settings" in row and owner.email in row
+    assert "Currency: <strong>EUR</strong>" in row and "Name: <strong>Renamed</strong>" in row
+    assert "Workspace " in row  # the target, in words
+    # In Chinese: the sentence, the labels and a Chinese name as written (no \u escapes).
+    renamed = {"name": "星河工作室", "timezone": "Asia/Shanghai", "currency": "CNY"}
+    client.post("/settings", data={**renamed, "csrf_token": factories.csrf(client)})
+    client.post("/language", data={"language": "zh_Hans", "next": "/settings/audit",
+                                   "csrf_token": factories.csrf(client)})  # fmt: skip
+    chinese = client.get("/settings/audit").text
+    newest = chinese[chinese.index('data-action="workspace.updated"') :].split("</tr>", 1)[0]
+    assert "更改了工作区设置" in newest and "名称: <strong>星河工作室</strong>" in newest
+    assert "\\u" not in chinese and "workspace.updated</" not in chinese

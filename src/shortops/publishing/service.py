@@ -98,8 +98,19 @@ def publication_link(publication_id: int) -> str:
     return f"/publish/publications/{publication_id}"
 
 
+# The post's fields as messages name them ("The {field} has 2300 characters"), in words.
+FIELD_WORDS = {
+    "title": N_("title"),
+    "caption": N_("caption"),
+    "hashtags": N_("hashtags"),
+    "short_title": N_("short title"),
+}
+
+
 def render_message(template: str, params: dict[str, Any], gettext: Gettext | None = None) -> str:
     text = gettext(template) if gettext else template
+    if gettext and params.get("field") in FIELD_WORDS:
+        params = {**params, "field": gettext(FIELD_WORDS[params["field"]])}
     try:
         return str(text.format(**params))
     except (KeyError, IndexError, ValueError):

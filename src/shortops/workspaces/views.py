@@ -23,7 +23,7 @@ from shortops.web.pages import (
     request_language,
     translate,
 )
-from shortops.workspaces import service
+from shortops.workspaces import audit_text, service
 from shortops.workspaces.deps import DbSession, web_actor, web_actor_any
 from shortops.workspaces.permissions import ROLE_LABELS, Permission, Scope, scopes_allowed_for
 from shortops.workspaces.schemas import (
@@ -298,6 +298,7 @@ def audit(request: Request, session: DbSession, actor: Auditor, page_number: int
         actor,
         tab="audit",
         events=events,
+        lines={e.id: audit_text.describe(e, lambda text: translate(request, text)) for e in events},
         actor_emails=service.user_emails(
             session, user_ids={e.actor_user_id for e in events if e.actor_user_id is not None}
         ),
