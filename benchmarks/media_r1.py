@@ -69,7 +69,7 @@ def hand_written_argv(
         "[0:0]fps=30,crop=608:1080:656:0,scale=1080:1920,setsar=1,"
         f"drawtext=fontfile={FONT}:expansion=none:text={CAPTION}:fontsize=56:"
         "fontcolor=0xFFFFFF:borderw=3:bordercolor=0x000000:text_align=C:"
-        "x=(w-text_w)/2:y=h-text_h-120,"
+        "x=60+(w-text_w-230)/2:y=h-text_h-470,"
         "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709,"
         "format=yuv420p[vout]"
     )

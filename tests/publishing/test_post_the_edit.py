@@ -200,3 +200,27 @@ def test_platforms_with_the_same_output_share_one_file(world: World) -> None:
     )
     choice = renditions.default_choice(world.session, asset=world.asset, profile=profile)
     assert choice.rendition is not None and choice.rendition.id == made.id
+
+
+def test_a_landscape_video_goes_to_bilibili_and_weibo_in_16_9() -> None:
+    from shortops.media.profiles import BUILTIN_PROFILES
+    from shortops.models import Account
+    from shortops.providers.registry import provider_class
+
+    bilibili = Account(platform="bilibili", handle="up")
+    weibo = Account(platform="manual", handle="wb", platform_label="Weibo")
+    tiktok = Account(platform="tiktok", handle="tt")
+    landscape = MediaAsset(filename="talk.mp4", width=1920, height=1080)
+    vertical = MediaAsset(filename="reel.mp4", width=1080, height=1920)
+
+    def slug(account: Account, asset: MediaAsset | None) -> str | None:
+        return renditions.profile_slug_for(account, provider_class(account.platform), asset)
+
+    assert slug(bilibili, landscape) == "bilibili_landscape"
+    assert slug(bilibili, vertical) == "bilibili"  # its Story mode
+    assert slug(bilibili, None) == "bilibili"
+    assert slug(weibo, landscape) == "weibo_landscape"
+    assert slug(tiktok, landscape) == "tiktok"  # TikTok stays vertical
+    wide = BUILTIN_PROFILES["bilibili_landscape"]
+    assert (wide.width, wide.height, wide.orientation) == (1920, 1080, "landscape")
+    assert [c.name for c in wide.covers] == ["landscape"]

@@ -87,6 +87,24 @@ _XHS_ZONE = SafeArea(top=120, right=150, bottom=300, left=60)
 _LIGHT_ZONE = SafeArea(top=150, right=150, bottom=360, left=60)
 
 
+# A landscape player draws only its progress bar and a few controls over the bottom edge.
+_LANDSCAPE_ZONE = SafeArea(top=60, right=60, bottom=120, left=60)
+_LANDSCAPE_COVER = CoverSize(name="landscape", width=1146, height=717, max_bytes=5 * _MB)
+
+
+def _landscape(slug: str, name: str, **limits: object) -> PlatformProfile:
+    base: dict[str, object] = {
+        "slug": slug,
+        "name": name,
+        "width": 1920,
+        "height": 1080,
+        "max_video_bitrate_k": 10_000,
+        "covers": (_LANDSCAPE_COVER,),
+        "safe_area": _LANDSCAPE_ZONE,
+    }
+    return PlatformProfile.model_validate({**base, **limits})
+
+
 def _vertical(slug: str, name: str, **limits: object) -> PlatformProfile:
     base: dict[str, object] = {
         "slug": slug,
@@ -142,6 +160,15 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
             ),
             safe_area=_LIGHT_ZONE,
         ),
+        # Bilibili's main player is 16:9: a landscape master is posted as one (the vertical
+        # profile above is its Story mode, 竖屏).
+        _landscape(
+            "bilibili_landscape",
+            "Bilibili 哔哩哔哩 16:9",
+            min_duration_s=1,
+            max_duration_s=5 * 3600 - 1,
+            max_bytes=4 * _GB,
+        ),
         # Xiaohongshu and WeChat Channels: automation-enforced limits only (unconfirmed).
         # Xiaohongshu: the feed shows 3:4 best (9:16 is cropped to it in the feed); its cover
         # is 3:4 too.
@@ -170,5 +197,15 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
             max_bytes=1 * _GB,
             safe_area=_LIGHT_ZONE,
         ),
+        # Weibo plays landscape videos full width in the feed.
+        _landscape(
+            "weibo_landscape",
+            "Weibo 微博 16:9",
+            min_duration_s=1,
+            max_duration_s=900,
+            max_bytes=1 * _GB,
+        ),
     )
 }
+# The profile a landscape master gets on platforms that play landscape video as such.
+LANDSCAPE_VARIANTS = {"bilibili": "bilibili_landscape", "weibo": "weibo_landscape"}

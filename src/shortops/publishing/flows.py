@@ -376,7 +376,7 @@ class Engine:
         slug = (
             rendition.profile_slug
             if rendition is not None
-            else renditions.profile_slug_for(account, cls)
+            else renditions.profile_slug_for(account, cls, asset)
         )
         if slug is None:
             if not self.store.exists(asset.storage_path):

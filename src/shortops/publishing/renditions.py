@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from shortops.errors import N_
 from shortops.media import links
 from shortops.media import service as media_service
-from shortops.media.profiles import PlatformProfile
+from shortops.media.profiles import LANDSCAPE_VARIANTS, PlatformProfile
 from shortops.media.spec import EditSpec, output_profile, rendition_key
 from shortops.media.store import MediaStore
 from shortops.models import Account, MediaAsset, Rendition, RenditionStatus
@@ -34,12 +34,21 @@ POSTABLE = (RenditionStatus.ready, RenditionStatus.queued, RenditionStatus.rende
 MANUAL = "manual"
 
 
-def profile_slug_for(account: Account, cls: type[Provider]) -> str | None:
+def profile_slug_for(
+    account: Account, cls: type[Provider], asset: MediaAsset | None = None
+) -> str | None:
     """The Produce profile an account's posts are made in: the platform's own; for a manual
-    account, the profile of the platform it is on (Xiaohongshu 3:4, WeChat Channels …)."""
-    if account.platform == MANUAL:
-        return limits_for(account.platform_label).profile_slug
-    return cls.limits.profile_slug
+    account, the profile of the platform it is on (Xiaohongshu 3:4, WeChat Channels …); for a
+    landscape video on a platform with a landscape player (Bilibili, Weibo), its 16:9 profile."""
+    slug = (
+        limits_for(account.platform_label).profile_slug
+        if account.platform == MANUAL
+        else cls.limits.profile_slug
+    )
+    landscape = asset is not None and (asset.width or 0) > (asset.height or 0)
+    if slug in LANDSCAPE_VARIANTS and landscape:
+        return LANDSCAPE_VARIANTS[slug]
+    return slug
 
 
 @dataclass

@@ -455,7 +455,7 @@ def _check_target(
     # Invalid options stay as given: the provider's validate() names each one below.
     with suppress(ValidationError):
         check.options = cls.options_model.model_validate(target.options).model_dump(mode="json")
-    slug = renditions.profile_slug_for(account, cls)
+    slug = renditions.profile_slug_for(account, cls, asset)
     if slug is not None:
         try:
             check.profile = media_service.get_profile_or_raise(
