@@ -265,3 +265,19 @@ def world(settings: Settings, session: Session, fake: LoopbackFake) -> World:
     )
     found.account = found.add_account(handle=World.ACCOUNT_HANDLE)
     return found
+
+
+@pytest.fixture
+def manual(world: World) -> Account:
+    """A manual Xiaohongshu account (posted by hand with a publish kit)."""
+    account = Account(
+        workspace_id=world.workspace.id,
+        platform="manual",
+        remote_id="xiaohongshu/shop",
+        handle="shop",
+        platform_label="Xiaohongshu",
+    )
+    store_tokens(account, Tokens(access_token="manual"))
+    world.session.add(account)
+    world.session.commit()
+    return account

@@ -6,30 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from shortops.accounts.credentials import store_tokens
 from shortops.errors import InvalidInput
 from shortops.models import Account, Publication
 from shortops.models import PublicationStatus as S
-from shortops.providers.types import Tokens
 from shortops.publishing import renditions, service
 from shortops.publishing.errors import PublicationLocked
 from shortops.publishing.flows import complete_manual
 from tests.publishing.conftest import World
-
-
-@pytest.fixture
-def manual(world: World) -> Account:
-    account = Account(
-        workspace_id=world.workspace.id,
-        platform="manual",
-        remote_id="xiaohongshu/shop",
-        handle="shop",
-        platform_label="Xiaohongshu",
-    )
-    store_tokens(account, Tokens(access_token="manual"))
-    world.session.add(account)
-    world.session.commit()
-    return account
 
 
 def _kit(world: World, manual: Account) -> Publication:

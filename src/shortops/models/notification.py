@@ -19,6 +19,7 @@ class NotificationKind(enum.StrEnum):
     needs_reauth = "needs_reauth"
     manual_kit_due = "manual_kit_due"
     manual_kit_overdue = "manual_kit_overdue"
+    live_link_broken = "live_link_broken"
     published = "published"
 
 

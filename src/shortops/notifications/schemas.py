@@ -16,6 +16,7 @@ KIND_LABELS = {
     NotificationKind.needs_reauth: N_("An account needs reconnecting"),
     NotificationKind.manual_kit_due: N_("A manual post is due"),
     NotificationKind.manual_kit_overdue: N_("A manual post is overdue"),
+    NotificationKind.live_link_broken: N_("A pasted live link does not answer"),
     NotificationKind.published: N_("A post went live"),
 }
 
@@ -26,6 +27,7 @@ DEFAULT_KINDS = (
     NotificationKind.needs_reauth,
     NotificationKind.manual_kit_due,
     NotificationKind.manual_kit_overdue,
+    NotificationKind.live_link_broken,
 )
 
 

@@ -232,6 +232,8 @@ def complete_publication(
         session, workspace_id=actor.workspace.id, publication_id=publication_id
     )
     flows.complete_manual(session, publication=publication, url=data.url, actor=actor)
+    session.commit()
+    tasks.check_link_soon(publication.id)
     return service.read_publication(session, publication, _gettext(request))
 
 

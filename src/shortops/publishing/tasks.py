@@ -17,7 +17,7 @@ from shortops.errors import QueueUnavailable
 from shortops.kit.clock import utcnow
 from shortops.media.tasks import enqueue_renditions
 from shortops.models import Publication
-from shortops.publishing import flows
+from shortops.publishing import flows, linkcheck
 from shortops.publishing.flows import Followup, Outcome
 from shortops.publishing.service import CreatedPost
 from shortops.worker.queue import get_queue, periodic, task
@@ -35,6 +35,21 @@ def publish_publication(publication_id: int) -> None:
 def check_publication(publication_id: int) -> None:
     """Ask the platform where one processing publication stands."""
     follow(flows.check(get_settings(), publication_id))
+
+
+@task
+def check_live_link(publication_id: int) -> None:
+    """Check that the link pasted for a manual post answers (publishing/linkcheck.py)."""
+    linkcheck.check_live_link(get_settings(), publication_id)
+
+
+def check_link_soon(publication_id: int) -> None:
+    """Queue the link check of a manual post just marked live (after its commit); without a
+    queue the post stays published, unchecked, and the log says so."""
+    try:
+        get_queue().enqueue(check_live_link, publication_id)
+    except QueueUnavailable:
+        log.warning("queue unavailable: live link of publication %s not checked", publication_id)
 
 
 @periodic(minute="*")

@@ -531,7 +531,10 @@ def complete(
         session.rollback()
         flash(request, error_message(request, exc), "error")
     else:
-        flash(request, translate(request, N_("Marked as published.")), "success")
+        session.commit()
+        tasks.check_link_soon(publication_id)
+        done = N_("Marked as published. shortops now checks that the link answers.")
+        flash(request, translate(request, done), "success")
     return redirect(f"/publish/publications/{publication_id}")
 
 
