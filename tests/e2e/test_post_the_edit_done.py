@@ -284,3 +284,14 @@ def test_the_edit_made_in_produce_is_what_each_platform_receives(
     page.locator("#kit").get_by_role("button", name="Mark as published").click()
     expect(page.locator("main")).to_contain_text("Marked live by")
     page.screenshot(path=tmp_path / "xhs-published.png", full_page=True)
+
+    # On a phone (390 px wide), the queue, the calendar, the composer and Home fit the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/publish", "/publish/calendar", "/publish/new", "/home"):
+        page.goto(server.url(path))
+        page.wait_for_load_state()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px screen"
+    page.goto(server.url("/publish"))
+    expect(page.locator("#queue-rows tr").first).to_be_visible()
+    page.screenshot(path=tmp_path / "queue-phone.png", full_page=True)
