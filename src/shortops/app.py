@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from shortops import __version__
 from shortops.accounts.views import router as accounts_views
+from shortops.api.bounds import bounded_numbers
 from shortops.api.errors import install_error_handlers
 from shortops.api.router import build_api_router
 from shortops.config import Settings, get_settings
@@ -28,6 +29,7 @@ from shortops.notifications.views import router as notifications_views
 from shortops.providers.sandbox.views import router as sandbox_views
 from shortops.publishing.views import router as publishing_views
 from shortops.reports.views import router as reports_views
+from shortops.system import logredact
 from shortops.system.views import router as system_views
 from shortops.web.pages import csrf_token
 from shortops.web.views import router as shell_views
@@ -66,8 +68,10 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(bounded_numbers)],
     )
     app.state.settings = settings
+    logredact.install()
     app.state.sessionmaker = session_factory(get_engine(settings))
 
     app.add_middleware(

@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -128,3 +129,41 @@ def stop_server(server: LiveServer, grace_s: float = 10.0) -> int:
     except subprocess.TimeoutExpired:
         server.process.kill()
         return server.process.wait(timeout=10)
+
+
+def start_server_at(home: Path, port: int, *commands: list[str]) -> LiveServer:
+    """A server on `port`, the address its links name (the platforms' fakes send the browser
+    back there), after `shortops COMMAND…` for each of `commands` in the same home; raises
+    ServerStartError (the server stopped) when it never answers."""
+    env = server_env(home)
+    env.update(SHORTOPS_HOST="127.0.0.1", SHORTOPS_PORT=str(port))
+    for command in commands:
+        subprocess.run(
+            [sys.executable, "-m", "shortops", *command],
+            env=env, cwd=home.parent, check=True, capture_output=True,
+        )  # fmt: skip
+    log_path = home.parent / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shortops", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=home.parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    live = LiveServer(f"http://127.0.0.1:{port}", home, process, log_path)
+    try:
+        wait_until_healthy(live)
+    except ServerStartError:
+        stop_server(live)
+        raise
+    return live
+
+
+def sign_in(page: Any, server: LiveServer, email: str, password: str) -> None:
+    """Through the real login form; waits for the page after it (Home)."""
+    page.goto(server.url("/login"))
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/home")

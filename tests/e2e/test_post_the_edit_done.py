@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,9 +31,9 @@ from tests.e2e.live import (
     LiveServer,
     ServerStartError,
     free_port,
-    server_env,
+    sign_in,
+    start_server_at,
     stop_server,
-    wait_until_healthy,
 )
 from tests.fakes.tiktok import FakeTikTok
 from tests.media_library.conftest import (
@@ -78,39 +76,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     pytest.importorskip("playwright")
     home = tmp_path_factory.mktemp("post-the-edit") / "home"
     home.mkdir()
-    port = free_port()
-    env = server_env(home)
-    env.update(SHORTOPS_HOST="127.0.0.1", SHORTOPS_PORT=str(port))
-    subprocess.run(
-        [sys.executable, "-m", "shortops", "init", "--email", EMAIL, "--password", PASSWORD,
-         "--workspace", "Studio"],
-        env=env, cwd=home.parent, check=True, capture_output=True,
-    )  # fmt: skip
-    log_path = home.parent / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shortops", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=home.parent,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    live = LiveServer(f"http://127.0.0.1:{port}", home, process, log_path)
+    init = ["init", "--email", EMAIL, "--password", PASSWORD, "--workspace", "Studio"]
     try:
-        wait_until_healthy(live)
+        live = start_server_at(home, free_port(), init)
     except ServerStartError as exc:
-        stop_server(live)
         pytest.fail(str(exc))
     yield live
     stop_server(live)
-
-
-def _sign_in(page: Page, server: LiveServer) -> None:
-    page.goto(server.url("/login"))
-    page.fill("input[name=email]", EMAIL)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _connect_accounts(page: Page, server: LiveServer, tiktok: FakeTikTok) -> None:
@@ -201,7 +173,7 @@ def test_the_edit_made_in_produce_is_what_each_platform_receives(
 ) -> None:
     from playwright.sync_api import expect
 
-    _sign_in(page, server)
+    sign_in(page, server, EMAIL, PASSWORD)
     _connect_accounts(page, server, tiktok)
     _render_the_edit(page, server, files)
     rows = {

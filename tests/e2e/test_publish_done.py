@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,9 +34,8 @@ from tests.e2e.live import (
     LiveServer,
     ServerStartError,
     free_port,
-    server_env,
+    start_server_at,
     stop_server,
-    wait_until_healthy,
 )
 from tests.fakes.tiktok import FakeTikTok
 from tests.fakes.youtube import FakeYouTube
@@ -101,31 +99,14 @@ def server(
     pytest.importorskip("playwright")
     home = tmp_path_factory.mktemp("publish-done") / "home"
     home.mkdir()
-    env = server_env(home)
-    # The platforms send the browser back to the address shortops names in its sign-in links.
-    env.update(SHORTOPS_HOST="127.0.0.1", SHORTOPS_PORT=str(port))
-    for command in (
-        ["init", "--email", EMAIL, "--password", PASSWORD, "--workspace", "Studio"],
-        ["media", "import", str(video)],
-    ):
-        subprocess.run(
-            [sys.executable, "-m", "shortops", *command],
-            env=env, cwd=home.parent, check=True, capture_output=True,
-        )  # fmt: skip
-    log_path = home.parent / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shortops", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=home.parent,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    live = LiveServer(f"http://127.0.0.1:{port}", home, process, log_path)
     try:
-        wait_until_healthy(live)
+        live = start_server_at(
+            home,
+            port,
+            ["init", "--email", EMAIL, "--password", PASSWORD, "--workspace", "Studio"],
+            ["media", "import", str(video)],
+        )
     except ServerStartError as exc:
-        stop_server(live)
         pytest.fail(str(exc))
     yield live
     stop_server(live)

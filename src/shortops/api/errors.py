@@ -9,10 +9,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shortops.api.bounds import MAX_INTEGER
 from shortops.api.router import API_PREFIX
-from shortops.errors import N_, NotAuthenticated, SessionExpired, ShortopsError
+from shortops.errors import N_, InvalidInput, NotAuthenticated, SessionExpired, ShortopsError
 from shortops.kit import validation
 from shortops.web.i18n import gettext, negotiate
 from shortops.web.pages import error_message, flash, page, redirect, request_language, translate
@@ -108,6 +110,16 @@ def handle_http_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, exc.status_code, translate(request, message))
 
 
+def handle_overflow(request: Request, exc: Exception) -> Response:
+    """A number in a form or body too large for the database (see api/bounds.py): SQLite's
+    driver raises OverflowError, PostgreSQL answers "out of range"; other data errors are bugs."""
+    if isinstance(exc, DataError) and "out of range" not in str(exc.orig):
+        return handle_unexpected(request, exc)
+    refused = InvalidInput(N_("A number in the request is too large: numbers go up to {max}."),
+                           max=MAX_INTEGER)  # fmt: skip
+    return handle_shortops_error(request, refused)
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = N_("Something went wrong on our side. The error was logged; try again.")
@@ -120,4 +132,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ShortopsError, handle_shortops_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(OverflowError, handle_overflow)
+    app.add_exception_handler(DataError, handle_overflow)
     app.add_exception_handler(Exception, handle_unexpected)

@@ -92,30 +92,28 @@ _LANDSCAPE_ZONE = SafeArea(top=60, right=60, bottom=120, left=60)
 _LANDSCAPE_COVER = CoverSize(name="landscape", width=1146, height=717, max_bytes=5 * _MB)
 
 
-def _landscape(slug: str, name: str, **limits: object) -> PlatformProfile:
-    base: dict[str, object] = {
-        "slug": slug,
-        "name": name,
-        "width": 1920,
-        "height": 1080,
-        "max_video_bitrate_k": 10_000,
-        "covers": (_LANDSCAPE_COVER,),
-        "safe_area": _LANDSCAPE_ZONE,
-    }
-    return PlatformProfile.model_validate({**base, **limits})
+_VERTICAL_BASE: dict[str, object] = {
+    "width": 1080,
+    "height": 1920,
+    "max_video_bitrate_k": 10_000,
+    "covers": (_PORTRAIT_COVER,),
+    "safe_area": _SHORT_VIDEO_ZONE,
+}
+_LANDSCAPE_BASE: dict[str, object] = {
+    "width": 1920,
+    "height": 1080,
+    "max_video_bitrate_k": 10_000,
+    "covers": (_LANDSCAPE_COVER,),
+    "safe_area": _LANDSCAPE_ZONE,
+}
 
 
 def _vertical(slug: str, name: str, **limits: object) -> PlatformProfile:
-    base: dict[str, object] = {
-        "slug": slug,
-        "name": name,
-        "width": 1080,
-        "height": 1920,
-        "max_video_bitrate_k": 10_000,
-        "covers": (_PORTRAIT_COVER,),
-        "safe_area": _SHORT_VIDEO_ZONE,
-    }
-    return PlatformProfile.model_validate({**base, **limits})
+    return PlatformProfile.model_validate({**_VERTICAL_BASE, "slug": slug, "name": name, **limits})
+
+
+def _landscape(slug: str, name: str, **limits: object) -> PlatformProfile:
+    return PlatformProfile.model_validate({**_LANDSCAPE_BASE, "slug": slug, "name": name, **limits})
 
 
 BUILTIN_PROFILES: dict[str, PlatformProfile] = {

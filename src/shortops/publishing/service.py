@@ -125,6 +125,11 @@ def sentence(text: str) -> str:
 # --- time -----------------------------------------------------------------------------------------
 
 
+# Times outside these years are refused where they come in (no post is planned for 9999, and
+# the calendar ends there for some time zones).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 def workspace_zone(timezone: str) -> ZoneInfo:
     try:
         return ZoneInfo(timezone)
@@ -139,12 +144,24 @@ def resolve_when(at: When, *, timezone: str, now: datetime) -> datetime:
     assert isinstance(at, datetime)
     if at.tzinfo is None:
         at = at.replace(tzinfo=workspace_zone(timezone))
+    if not (MIN_YEAR <= at.year <= MAX_YEAR):
+        raise InvalidInput(
+            N_("{time} is out of range: choose a time between the years {first} and {last}."),
+            time=at.isoformat(),
+            first=MIN_YEAR,
+            last=MAX_YEAR,
+        )
     return at.astimezone(UTC)
 
 
 def local_time(moment: datetime, timezone: str) -> str:
-    """`moment` as the workspace reads it: 2026-11-24 18:00 (Asia/Shanghai)."""
-    return f"{moment.astimezone(workspace_zone(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+    """`moment` as the workspace reads it: 2026-11-24 18:00 (Asia/Shanghai); a moment at the
+    edge of the calendar that the zone cannot show stays in UTC rather than failing the page."""
+    try:
+        shown = moment.astimezone(workspace_zone(timezone))
+    except OverflowError:
+        return f"{moment:%Y-%m-%d %H:%M} (UTC)"
+    return f"{shown:%Y-%m-%d %H:%M} ({timezone})"
 
 
 def schedule_issues(scheduled_at: datetime, *, now: datetime, timezone: str) -> list[Issue]:

@@ -20,7 +20,10 @@ def _local_time(value: datetime | None, timezone: str = "UTC") -> str:
     """A UTC datetime shown in the workspace timezone."""
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    try:
+        return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError):  # at the calendar's edge, or an unknown zone: as stored
+        return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _number(value: float | int | None, language: str = "en") -> str:

@@ -185,7 +185,8 @@ def login_submit(
     except (InvalidCredentials, LoginThrottled) as exc:
         # The failure count must persist even though the sign-in fails: commit it here.
         session.commit()
-        return form_error(request, "login.html", exc, form={"email": email}, next=safe_next(next))
+        shown = email[: service.MAX_EMAIL_LENGTH]  # a huge one is not echoed back
+        return form_error(request, "login.html", exc, form={"email": shown}, next=safe_next(next))
     workspaces = service.list_workspaces_for_user(session, user=user)
     _start_session(request, user.id, user.session_version, workspaces[0][0].id if workspaces else 0)
     if user.language:

@@ -5,6 +5,7 @@ Functions take the session first and keyword arguments after; none of them commi
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -214,16 +215,21 @@ def authenticate(
     """
     email = email.strip().lower()
     now = utcnow()
+    if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        # No account has such an address or password: refused without storing a byte of it,
+        # after the same hash work as any other wrong password.
+        crypto.verify_password(_unknown_user_hash(), password[:MAX_PASSWORD_LENGTH])
+        raise InvalidCredentials()
     throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
     if throttle and throttle.locked_until and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         raise LoginThrottled(minutes=minutes)
     user = get_user_by_email(session, email)
-    if (
-        user is None
-        or not user.is_active
-        or not crypto.verify_password(user.password_hash, password)
-    ):
+    # An unknown email costs the same hash check as a known one, so the answer's time does not
+    # tell which addresses have accounts.
+    known_hash = user.password_hash if user is not None else _unknown_user_hash()
+    password_ok = crypto.verify_password(known_hash, password)
+    if user is None or not user.is_active or not password_ok:
         _count_failure(session, throttle=throttle, email=email, now=now, policy=policy)
         record(
             session,
@@ -240,6 +246,16 @@ def authenticate(
         user.password_hash = crypto.hash_password(password)
     user.last_login_at = now
     return user
+
+
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit for a forward path
+MAX_PASSWORD_LENGTH = 1024
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash of a random secret: what an unknown email's password is checked against."""
+    return crypto.hash_password(random_token("unknown-"))
 
 
 def _count_failure(
