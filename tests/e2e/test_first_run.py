@@ -73,6 +73,9 @@ def sign_in(page: Page, password: str) -> None:
 
 
 def sign_out(page: Page, server: LiveServer) -> None:
+    # The page's own requests (the notification bell) finish first: an answer still on its way
+    # after the sign-out would carry the old session cookie and drop the sign-out's message.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(server.url("/login"))
     flash(page, "You are signed out.")
