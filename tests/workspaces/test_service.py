@@ -19,12 +19,12 @@ from shortops.errors import (
 )
 from shortops.kit.clock import utcnow
 from shortops.models import ApiToken, AuditEvent, Membership, Role, User, Workspace
-from shortops.workspaces import service
+from shortops.workspaces import service, signin
 from shortops.workspaces.permissions import Scope
 from shortops.workspaces.schemas import MemberCreate, TokenCreate
 from tests import factories
 
-POLICY = service.ThrottlePolicy(max_failures=3, lockout=timedelta(minutes=15))
+POLICY = signin.ThrottlePolicy(max_failures=3, lockout=timedelta(minutes=15))
 
 
 def _count(session: Session, model: type) -> int:
@@ -72,34 +72,34 @@ def test_sign_in_locks_out_after_repeated_failures(session: Session) -> None:
     user = factories.create_user(session, email="lock@example.com")
     for _ in range(POLICY.max_failures):
         with pytest.raises(InvalidCredentials):
-            service.authenticate(session, email=user.email, password="wrong", policy=POLICY)
+            signin.authenticate(session, email=user.email, password="wrong", policy=POLICY)
     session.commit()
     # Even the right password is refused while locked out.
     with pytest.raises(LoginThrottled):
-        service.authenticate(session, email=user.email, password=factories.PASSWORD, policy=POLICY)
+        signin.authenticate(session, email=user.email, password=factories.PASSWORD, policy=POLICY)
 
 
 def test_unknown_emails_are_throttled_the_same_way(session: Session) -> None:
     for _ in range(POLICY.max_failures):
         with pytest.raises(InvalidCredentials):
-            service.authenticate(session, email="ghost@example.com", password="x", policy=POLICY)
+            signin.authenticate(session, email="ghost@example.com", password="x", policy=POLICY)
     with pytest.raises(LoginThrottled):
-        service.authenticate(session, email="ghost@example.com", password="x", policy=POLICY)
+        signin.authenticate(session, email="ghost@example.com", password="x", policy=POLICY)
 
 
 def test_successful_sign_in_clears_failures(session: Session) -> None:
     user = factories.create_user(session, email="ok@example.com")
     with pytest.raises(InvalidCredentials):
-        service.authenticate(session, email=user.email, password="wrong", policy=POLICY)
-    signed_in = service.authenticate(
+        signin.authenticate(session, email=user.email, password="wrong", policy=POLICY)
+    signed_in = signin.authenticate(
         session, email="OK@example.com", password=factories.PASSWORD, policy=POLICY
     )
     assert signed_in.id == user.id
     assert signed_in.last_login_at is not None
     for _ in range(POLICY.max_failures - 1):
         with pytest.raises(InvalidCredentials):
-            service.authenticate(session, email=user.email, password="wrong", policy=POLICY)
-    assert service.authenticate(
+            signin.authenticate(session, email=user.email, password="wrong", policy=POLICY)
+    assert signin.authenticate(
         session, email=user.email, password=factories.PASSWORD, policy=POLICY
     )
 

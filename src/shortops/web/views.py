@@ -26,10 +26,11 @@ from shortops.web.pages import (
     safe_next,
     translate,
 )
-from shortops.workspaces import service
+from shortops.workspaces import service, signin
 from shortops.workspaces.deps import DbSession, client_ip, web_actor, web_actor_any
 from shortops.workspaces.permissions import Permission
-from shortops.workspaces.service import Actor, ThrottlePolicy
+from shortops.workspaces.service import Actor
+from shortops.workspaces.signin import ThrottlePolicy
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -179,13 +180,13 @@ def login_submit(
         settings.login_max_failures, timedelta(seconds=settings.login_lockout_seconds)
     )
     try:
-        user = service.authenticate(
+        user = signin.authenticate(
             session, email=email, password=password, policy=policy, ip=client_ip(request)
         )
     except (InvalidCredentials, LoginThrottled) as exc:
         # The failure count must persist even though the sign-in fails: commit it here.
         session.commit()
-        shown = email[: service.MAX_EMAIL_LENGTH]  # a huge one is not echoed back
+        shown = email[: signin.MAX_EMAIL_LENGTH]  # a huge one is not echoed back
         return form_error(request, "login.html", exc, form={"email": shown}, next=safe_next(next))
     workspaces = service.list_workspaces_for_user(session, user=user)
     _start_session(request, user.id, user.session_version, workspaces[0][0].id if workspaces else 0)

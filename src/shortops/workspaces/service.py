@@ -5,14 +5,13 @@ Functions take the session first and keyword arguments after; none of them commi
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,9 +19,7 @@ from shortops.errors import (
     N_,
     AlreadySetUp,
     Conflict,
-    InvalidCredentials,
     InvalidInput,
-    LoginThrottled,
     NotFound,
     PermissionDenied,
 )
@@ -33,7 +30,6 @@ from shortops.kit.pagination import PageParams, paginate
 from shortops.models import (
     ApiToken,
     AuditEvent,
-    LoginThrottle,
     Membership,
     Role,
     User,
@@ -194,89 +190,6 @@ def workspace_settings(name: str, timezone: str, currency: str) -> WorkspaceCrea
             value=currency,
         )
     return WorkspaceCreate(name=name, timezone=timezone, currency=currency)
-
-
-# --- sign-in -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    max_failures: int
-    lockout: timedelta
-
-
-def authenticate(
-    session: Session, *, email: str, password: str, policy: ThrottlePolicy, ip: str = ""
-) -> User:
-    """The user for these credentials; counts failures per email and locks out after too many.
-
-    The throttle keys on the email whether or not a user has it, so it reveals nothing about
-    which accounts exist.
-    """
-    email = email.strip().lower()
-    now = utcnow()
-    if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
-        # No account has such an address or password: refused without storing a byte of it,
-        # after the same hash work as any other wrong password.
-        crypto.verify_password(_unknown_user_hash(), password[:MAX_PASSWORD_LENGTH])
-        raise InvalidCredentials()
-    throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginThrottled(minutes=minutes)
-    user = get_user_by_email(session, email)
-    # An unknown email costs the same hash check as a known one, so the answer's time does not
-    # tell which addresses have accounts.
-    known_hash = user.password_hash if user is not None else _unknown_user_hash()
-    password_ok = crypto.verify_password(known_hash, password)
-    if user is None or not user.is_active or not password_ok:
-        _count_failure(session, throttle=throttle, email=email, now=now, policy=policy)
-        record(
-            session,
-            action="login.failed",
-            user=user,
-            data={"email": email},
-            ip=ip,
-        )
-        raise InvalidCredentials()
-    if throttle is not None:
-        session.delete(throttle)
-    record(session, action="login.succeeded", user=user, ip=ip)
-    if crypto.password_needs_rehash(user.password_hash):
-        user.password_hash = crypto.hash_password(password)
-    user.last_login_at = now
-    return user
-
-
-MAX_EMAIL_LENGTH = 254  # RFC 5321's limit for a forward path
-MAX_PASSWORD_LENGTH = 1024
-
-
-@functools.cache
-def _unknown_user_hash() -> str:
-    """A hash of a random secret: what an unknown email's password is checked against."""
-    return crypto.hash_password(random_token("unknown-"))
-
-
-def _count_failure(
-    session: Session,
-    *,
-    throttle: LoginThrottle | None,
-    email: str,
-    now: datetime,
-    policy: ThrottlePolicy,
-) -> None:
-    if throttle is None:
-        throttle = LoginThrottle(email=email, failures=0)
-        session.add(throttle)
-    window_start = throttle.first_failure_at
-    if window_start is None or now - window_start > policy.lockout:
-        throttle.failures = 0
-        throttle.first_failure_at = now
-        throttle.locked_until = None
-    throttle.failures += 1
-    if throttle.failures >= policy.max_failures:
-        throttle.locked_until = now + policy.lockout
 
 
 # --- workspaces --------------------------------------------------------------------------------
@@ -572,13 +485,6 @@ def resolve_token(session: Session, *, secret: str) -> tuple[ApiToken, User, Mem
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
     return token, user, membership
-
-
-def delete_expired_throttles(session: Session, *, older_than: datetime) -> int:
-    result = session.execute(
-        delete(LoginThrottle).where(LoginThrottle.first_failure_at < older_than)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _flush_or_conflict(session: Session, message: str, **params: object) -> None:
