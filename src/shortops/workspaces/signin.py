@@ -89,23 +89,22 @@ def _count_attempt(
 ) -> _Attempt:
     """Insert or increment this email's counter in one statement, starting a new window when the
     old one is over; a read-then-write would let parallel attempts all read "not locked"."""
-    table = LoginThrottle.__table__
     window_over = case(
-        (table.c.locked_until.is_not(None), table.c.locked_until <= now),
-        else_=table.c.first_failure_at.is_(None)
-        | (table.c.first_failure_at < now - policy.lockout),
+        (LoginThrottle.locked_until.is_not(None), LoginThrottle.locked_until <= now),
+        else_=LoginThrottle.first_failure_at.is_(None)
+        | (LoginThrottle.first_failure_at < now - policy.lockout),
     )
     insert = _dialect_insert(session).values(
         email=email, failures=1, first_failure_at=now, locked_until=None
     )
     upsert = insert.on_conflict_do_update(
-        index_elements=[table.c.email],
+        index_elements=["email"],
         set_={
-            "failures": case((window_over, 1), else_=table.c.failures + 1),
-            "first_failure_at": case((window_over, now), else_=table.c.first_failure_at),
-            "locked_until": case((window_over, None), else_=table.c.locked_until),
+            "failures": case((window_over, 1), else_=LoginThrottle.failures + 1),
+            "first_failure_at": case((window_over, now), else_=LoginThrottle.first_failure_at),
+            "locked_until": case((window_over, None), else_=LoginThrottle.locked_until),
         },
-    ).returning(table.c.failures, table.c.first_failure_at, table.c.locked_until)
+    ).returning(LoginThrottle.failures, LoginThrottle.first_failure_at, LoginThrottle.locked_until)
     row = session.execute(upsert).one()
     # RETURNING bypasses the ORM's type for SQLite's naive values: re-read through the model.
     stored = session.execute(
@@ -121,10 +120,9 @@ def _count_attempt(
 
 
 def _dialect_insert(session: Session) -> postgresql.Insert | sqlite.Insert:
-    table = LoginThrottle.__table__
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+        return postgresql.insert(LoginThrottle)
+    return sqlite.insert(LoginThrottle)
 
 
 def _lock(session: Session, *, email: str, until: datetime) -> None:
