@@ -193,6 +193,9 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/workspaces/switch"): MEMBER,
     ("GET", "/settings/workspaces/new"): MEMBER,
     ("POST", "/settings/workspaces"): MEMBER,
+    ("GET", "/settings/account"): MEMBER,
+    ("POST", "/settings/account/password"): MEMBER,
+    ("POST", "/settings/account/sessions/end-others"): MEMBER,
     ("GET", "/home"): Permission.read,
     ("GET", "/plan"): Permission.read,
     ("GET", "/produce"): Permission.read,
@@ -608,6 +611,9 @@ def _web_call(
         "/language": {"language": "en", "next": "/plan"},
         "/workspaces/switch": {"workspace_id": str(workspace.id)},
         "/settings/workspaces": {"name": "New WS", "timezone": "UTC", "currency": "USD"},
+        # A wrong current password: the answer proves the route let the user in, and the
+        # password the other calls sign in with stays as it is.
+        "/settings/account/password": {"current": "not-it", "new": "x", "confirm": "x"},
         "/settings": {"name": "Renamed", "timezone": "UTC", "currency": "USD"},
         "/settings/members": {
             "email": f"web-{actor_user.id}@c.example",
@@ -670,6 +676,9 @@ def test_web_routes_as_each_role(app: Any, session: Session, world: World, role:
         allowed = rule in (PUBLIC, MEMBER) or role_allows(role, Permission(rule))
         if path == "/setup" and method == "POST":
             assert response.status_code == 303  # already set up: sent to sign in, nothing made
+        elif path == "/settings/account/password":
+            assert response.status_code == 422, (role, response.status_code)
+            assert "The current password is not right." in response.text
         elif allowed:
             assert response.status_code in (200, 201, 303), (role, method, path, response.text)
         else:

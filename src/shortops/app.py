@@ -33,6 +33,7 @@ from shortops.system import logredact
 from shortops.system.views import router as system_views
 from shortops.web.pages import csrf_token
 from shortops.web.views import router as shell_views
+from shortops.workspaces.account_views import router as account_views
 from shortops.workspaces.deps import SESSION_COOKIE
 from shortops.workspaces.views import router as settings_views
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     # Before accounts_views: /publish is the queue (the accounts list moved to /accounts).
     app.include_router(publishing_views)
     app.include_router(accounts_views)
+    app.include_router(account_views)
     app.include_router(settings_views)
     app.include_router(system_views)
     app.include_router(media_views)

@@ -11,8 +11,9 @@ from shortops.cli.common import (
     operator_actor,
     resolve_workspace,
 )
+from shortops.errors import N_, NotFound
 from shortops.models import Role
-from shortops.workspaces import service
+from shortops.workspaces import service, web_sessions
 from shortops.workspaces.schemas import MemberCreate
 
 app = typer.Typer(help="Users and their roles in workspaces.", no_args_is_help=True)
@@ -42,3 +43,24 @@ def create(
             data=MemberCreate(email=email, name=name, role=role, password=password),
         )
         console.print(f"{member.email} is now {member.role.value} of {ws.slug}.")
+
+
+@app.command("set-password")
+def set_password(
+    email: str = typer.Argument(..., help="The user's email."),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="The new password (asked for twice when left out).",
+    ),
+) -> None:
+    """Set a user's password (e.g. a forgotten one) and sign them out everywhere."""
+    with database() as session:
+        user = service.get_user_by_email(session, email.strip().lower())
+        if user is None:
+            raise NotFound(N_("No user has the email {email}."), email=email)
+        ended = web_sessions.reset_password(session, user=user, new=password)
+        console.print(f"Password of {user.email} set; sessions signed out: {ended}.")

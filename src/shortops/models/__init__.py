@@ -46,6 +46,7 @@ from shortops.models.workspace import (
     Membership,
     Role,
     User,
+    WebSession,
     Workspace,
 )
 
@@ -100,6 +101,7 @@ __all__ = [
     "UploadSession",
     "UploadStatus",
     "User",
+    "WebSession",
     "WorkerHeartbeat",
     "Workspace",
 ]

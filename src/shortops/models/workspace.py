@@ -109,3 +109,19 @@ class LoginThrottle(IdMixin, Base):
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime | None] = mapped_column(default=None)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebSession(IdMixin, Base):
+    """A browser sign-in. The cookie carries a random secret; only its SHA-256 is stored, and
+    deleting the row (sign-out, password change) ends that session wherever the cookie went."""
+
+    __tablename__ = "web_session"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = created_at_column()
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)

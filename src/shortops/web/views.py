@@ -26,7 +26,7 @@ from shortops.web.pages import (
     safe_next,
     translate,
 )
-from shortops.workspaces import service, signin
+from shortops.workspaces import service, signin, web_sessions
 from shortops.workspaces.deps import DbSession, client_ip, web_actor, web_actor_any
 from shortops.workspaces.permissions import Permission
 from shortops.workspaces.service import Actor
@@ -77,13 +77,20 @@ SECTIONS = {
 }
 
 
-def _start_session(request: Request, user_id: int, session_version: int, workspace_id: int) -> None:
+def _start_session(request: Request, session: DbSession, user: User, workspace_id: int) -> None:
     language = request.session.get("lang")
     request.session.clear()
+    secret = web_sessions.start(
+        session,
+        user=user,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
     request.session.update(
         {
-            "uid": user_id,
-            "sv": session_version,
+            "uid": user.id,
+            "sid": secret,
+            "sv": user.session_version,
             "iat": utcnow().timestamp(),
             "ws": workspace_id,
         }
@@ -155,7 +162,7 @@ def setup_submit(
         )
     except ShortopsError as exc:
         return _setup_page(request, form, exc)
-    _start_session(request, user.id, user.session_version, created.id)
+    _start_session(request, session, user, created.id)
     flash(request, translate(request, N_("Welcome! Your workspace is ready.")), "success")
     return redirect("/home")
 
@@ -189,14 +196,16 @@ def login_submit(
         shown = email[: signin.MAX_EMAIL_LENGTH]  # a huge one is not echoed back
         return form_error(request, "login.html", exc, form={"email": shown}, next=safe_next(next))
     workspaces = service.list_workspaces_for_user(session, user=user)
-    _start_session(request, user.id, user.session_version, workspaces[0][0].id if workspaces else 0)
+    _start_session(request, session, user, workspaces[0][0].id if workspaces else 0)
     if user.language:
         request.session["lang"] = user.language
     return redirect(safe_next(next, "/home"))
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: DbSession) -> Response:
+    # Ends the session on the server too, so a copied cookie stops working with this one.
+    web_sessions.end(session, secret=request.session.get("sid", ""))
     language = request.session.get("lang")
     request.session.clear()
     if language:

@@ -32,6 +32,7 @@ TASK_MODULES = (
     "shortops.notifications.tasks",
     "shortops.metrics.tasks",
     "shortops.reports.tasks",
+    "shortops.workspaces.tasks",
 )
 
 

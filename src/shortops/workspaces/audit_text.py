@@ -18,6 +18,9 @@ ACTIONS = {
     "setup.completed": N_("Set up shortops"),
     "login.succeeded": N_("Signed in"),
     "login.failed": N_("Failed to sign in"),
+    "password.changed": N_("Changed their password"),
+    "password.reset": N_("An operator set a new password"),
+    "sessions.ended": N_("Signed out their other sessions"),
     "user.created": N_("Created a user"),
     "workspace.created": N_("Created the workspace"),
     "workspace.updated": N_("Changed the workspace settings"),
@@ -117,6 +120,7 @@ FIELDS = {
     "matched": N_("Matched"),
     "created": N_("Created"),
     "skipped": N_("Skipped"),
+    "sessions_ended": N_("Sessions signed out"),
 }
 YES, NO = N_("yes"), N_("no")
 ROLE_VALUES = frozenset(role.value for role in Role)

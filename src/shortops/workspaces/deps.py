@@ -21,7 +21,7 @@ from shortops.errors import (
 from shortops.kit.clock import utcnow
 from shortops.models import User
 from shortops.web.pages import CSRF_HEADER, csrf_matches
-from shortops.workspaces import service
+from shortops.workspaces import service, web_sessions
 from shortops.workspaces.permissions import Permission, scope_for
 from shortops.workspaces.service import Actor
 
@@ -159,6 +159,11 @@ def web_user_or_none(request: Request, session: DbSession) -> User | None:
     max_age = request.app.state.settings.session_max_age
     too_old = utcnow().timestamp() - float(data.get("iat", 0)) > max_age
     if user is None or not user.is_active or data.get("sv") != user.session_version or too_old:
+        request.session.clear()
+        raise SessionExpired()
+    # The cookie is signed but a copy would outlive sign-out: the server must still hold it.
+    live = web_sessions.find(session, secret=data.get("sid", ""), user_id=user.id, max_age=max_age)
+    if live is None:
         request.session.clear()
         raise SessionExpired()
     return user
