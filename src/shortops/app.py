@@ -17,8 +17,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from shortops import __version__
 from shortops.accounts.views import router as accounts_views
+from shortops.api.body_limit import BodyLimit
 from shortops.api.bounds import bounded_numbers
-from shortops.api.errors import install_error_handlers
+from shortops.api.errors import handle_shortops_error, install_error_handlers
 from shortops.api.router import build_api_router
 from shortops.config import Settings, get_settings
 from shortops.db.session import get_engine, session_factory
@@ -75,6 +76,10 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     logredact.install()
     app.state.sessionmaker = session_factory(get_engine(settings))
 
+    # Added first, so it runs inside the session middleware (its 413 page knows the language).
+    app.add_middleware(
+        BodyLimit, default_limit=settings.max_request_bytes, render=handle_shortops_error
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,

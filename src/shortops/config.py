@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024**3, ge=1024, description="Largest file accepted for upload."
     )
+    max_request_bytes: int = Field(
+        default=2 * 1024**2,
+        ge=64 * 1024,
+        le=1024**3,
+        description="Largest request body for forms and the JSON API (export imports and "
+        "video upload chunks have their own, larger limits).",
+    )
     default_language: Literal["en", "zh_Hans"] = Field(
         default="en", description="UI language when the browser states no preference."
     )

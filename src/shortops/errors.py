@@ -66,6 +66,15 @@ class InvalidInput(ShortopsError):
     template = N_("The request is not valid.")
 
 
+class RequestTooLarge(ShortopsError):
+    status = 413
+    code = "too_large"
+    template = N_(
+        "The request body is larger than {limit}, the most accepted here. Send less; video "
+        "files go through the resumable upload."
+    )
+
+
 class WeakPassword(InvalidInput):
     code = "weak_password"
     template = N_(

@@ -38,6 +38,7 @@ from starlette.requests import ClientDisconnect, Request
 from shortops.config import Settings
 from shortops.errors import N_, Conflict, InvalidInput, NotFound, ShortopsError
 from shortops.kit.clock import utcnow
+from shortops.kit.sizes import human_size
 from shortops.media import flows, service
 from shortops.media.schemas import UploadCreate, UploadRead
 from shortops.media.store import MediaStore, sha256_of
@@ -150,15 +151,6 @@ def parse_content_range(header: str | None) -> ContentRange:
             range=header,
         )
     return content_range
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 # --- sessions -------------------------------------------------------------------------------------
