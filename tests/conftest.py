@@ -196,8 +196,52 @@ def browser() -> Iterator[Any]:
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
+        yield _PolicyWatchedBrowser(chromium)
         chromium.close()
+
+
+# Every browser test also checks the Content-Security-Policy: a page that needs an inline script
+# or style (or anything else the policy refuses) fails the test that opened it.
+CSP_VIOLATIONS: list[str] = []
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} `
+                + `at ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+});
+"""
+
+
+def _note_violation(message: Any) -> None:
+    text = message.text
+    if "CSP violation" in text or "Content Security Policy" in text:
+        CSP_VIOLATIONS.append(text)
+
+
+class _PolicyWatchedBrowser:
+    """The Playwright browser; its contexts and pages report policy violations."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", _note_violation)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        return self.new_context(**options).new_page()
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    CSP_VIOLATIONS.clear()
+    yield
+    if "browser" in request.fixturenames and CSP_VIOLATIONS:
+        pytest.fail("the pages broke their Content-Security-Policy:\n" + "\n".join(CSP_VIOLATIONS))
 
 
 def _browser_unavailable(message: str) -> None:

@@ -190,6 +190,7 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     # Signed, expiring links: the signature is the permission (platforms have no session).
     ("GET", "/media/links/{token}"): PUBLIC,
     ("GET", "/static-vendor/plotly.min.js"): PUBLIC,
+    ("GET", "/static-vendor/plotly.css"): PUBLIC,
     ("POST", "/workspaces/switch"): MEMBER,
     ("GET", "/settings/workspaces/new"): MEMBER,
     ("POST", "/settings/workspaces"): MEMBER,

@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import plotly
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -33,13 +32,16 @@ from shortops.reports.views import router as reports_views
 from shortops.system import logredact
 from shortops.system.views import router as system_views
 from shortops.web.pages import csrf_token
+from shortops.web.plotly_css import bundle_path as plotly_bundle_path
+from shortops.web.plotly_css import stylesheet as plotly_stylesheet
+from shortops.web.security_headers import SecurityHeaders
 from shortops.web.views import router as shell_views
 from shortops.workspaces.account_views import router as account_views
 from shortops.workspaces.deps import SESSION_COOKIE
 from shortops.workspaces.views import router as settings_views
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_JS = plotly_bundle_path()
 
 log = logging.getLogger("shortops")
 
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # Outermost: every answer gets the headers, error pages and 413s included.
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(build_api_router())
@@ -116,6 +120,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     def plotly_js() -> FileResponse:
         # Served from the plotly wheel itself, so charts work offline and stay in step with it.
         return FileResponse(PLOTLY_JS, media_type="text/javascript")
+
+    @app.get("/static-vendor/plotly.css", include_in_schema=False)
+    def plotly_css() -> Response:
+        # Plotly's own rules as a file: with it on the page Plotly injects no <style> (CSP).
+        return Response(plotly_stylesheet(PLOTLY_JS), media_type="text/css")
 
     return app
 

@@ -16,6 +16,7 @@ from shortops.notifications.schemas import split_emails
 from shortops.reports import flows, service
 from shortops.web.csrf import csrf_protect
 from shortops.web.pages import error_message, flash, page, redirect, request_language, translate
+from shortops.web.security_headers import DOCUMENT_ONLY_POLICY
 from shortops.workspaces.deps import DbSession, web_actor
 from shortops.workspaces.permissions import Permission, role_allows
 from shortops.workspaces.service import Actor, record
@@ -142,7 +143,7 @@ def _report(session: DbSession, actor: Actor, report_id: int) -> Report:
 def report_page(request: Request, report_id: int, actor: Analyst, session: DbSession) -> Response:
     row = _report(session, actor, report_id)
     html = flows.report_bytes(request.app.state.settings, row, "html")
-    return HTMLResponse(html.decode())
+    return HTMLResponse(html.decode(), headers={"Content-Security-Policy": DOCUMENT_ONLY_POLICY})
 
 
 @router.get("/{report_id}/pdf")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shortops import __version__
+from shortops.web import plotly_css
 from shortops.web.i18n import LANGUAGES, translations
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -61,7 +62,12 @@ def environment(language: str) -> Environment:
     env.filters["local_time"] = _local_time
     env.filters["number"] = lambda value: _number(value, language)
     env.filters["percent"] = _percent
-    env.globals.update(languages=LANGUAGES, version=__version__, language=language)
+    env.globals.update(
+        languages=LANGUAGES,
+        version=__version__,
+        language=language,
+        plotly_style_ids=lambda: plotly_css.injected_style_ids(plotly_css.bundle_path()),
+    )
     return env
 
 
