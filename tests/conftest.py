@@ -140,6 +140,9 @@ def settings(
     monkeypatch.setenv("SHORTOPS_DATABASE_URL", database_url)
     monkeypatch.setenv("SHORTOPS_SECRET_KEY", TEST_SECRET)
     monkeypatch.delenv("SHORTOPS_QUEUE_URL", raising=False)
+    # The fakes and receivers of the tests listen on 127.0.0.1 (tests/notifications checks the
+    # refusal with this turned off).
+    monkeypatch.setenv("SHORTOPS_ALLOW_PRIVATE_TARGETS", "true")
     get_settings.cache_clear()
     current = get_settings()
     queue_module.set_queue(Queue(build_huey(current, immediate=False)))

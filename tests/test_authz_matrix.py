@@ -192,8 +192,9 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/static-vendor/plotly.min.js"): PUBLIC,
     ("GET", "/static-vendor/plotly.css"): PUBLIC,
     ("POST", "/workspaces/switch"): MEMBER,
-    ("GET", "/settings/workspaces/new"): MEMBER,
-    ("POST", "/settings/workspaces"): MEMBER,
+    # Creating a workspace makes its creator owner: only owners and admins may (web and API).
+    ("GET", "/settings/workspaces/new"): Permission.manage_workspace,
+    ("POST", "/settings/workspaces"): Permission.manage_workspace,
     ("GET", "/settings/account"): MEMBER,
     ("POST", "/settings/account/password"): MEMBER,
     ("POST", "/settings/account/sessions/end-others"): MEMBER,

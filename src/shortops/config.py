@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Send cookies only over HTTPS (turn on behind TLS)."
     )
+    allow_private_targets: bool = Field(
+        default=False,
+        description="Let webhooks and SMTP servers be on private, loopback or link-local "
+        "addresses (refused by default: a workspace owner could otherwise probe the server's "
+        "own network).",
+    )
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins for one email before it is locked out."
     )

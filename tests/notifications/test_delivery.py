@@ -102,7 +102,7 @@ def test_webhook_refusal_is_not_retried(
     assert len(receiver.hits) == 1 and queue.scheduled_count() == 0
 
 
-def test_unreachable_webhook_is_retryable() -> None:
+def test_unreachable_webhook_is_retryable(settings: Any) -> None:
     with pytest.raises(flows.DeliveryFailed) as caught:
         flows.send_webhook(
             url="http://127.0.0.1:9/hook", secret=SECRET, payload={}, idempotency_key="k"
@@ -183,7 +183,7 @@ def test_email_over_starttls(
     assert not caught.value.retryable and len(server.mails) == 1
 
 
-def test_smtp_answers_decide_about_retrying(smtp: SmtpServer) -> None:
+def test_smtp_answers_decide_about_retrying(settings: Any, smtp: SmtpServer) -> None:
     config = flows.SmtpConfig(host="127.0.0.1", port=smtp.port, starttls=False)
     smtp.busy = True
     with pytest.raises(flows.DeliveryFailed) as later:

@@ -217,6 +217,28 @@ def test_invalid_workspace_form_explains_and_writes_nothing(app: Any, session: S
     assert _count(session, Workspace) == before
 
 
+def test_a_viewer_cannot_make_themselves_owner_of_a_new_workspace(
+    app: Any, session: Session
+) -> None:
+    """F3: any member could create a workspace in the web UI and become its owner (and from
+    there reach owner-only settings); the web now follows the API's rule."""
+    _client, _owner, workspace = _owner_client(app, session)
+    viewer = factories.create_user(session, email="v3@example.com")
+    factories.add_member(session, workspace=workspace, user=viewer, role=Role.viewer)
+    client = TestClient(app)
+    factories.login(client, viewer.email)
+    before = _count(session, Workspace)
+    assert client.get("/settings/workspaces/new").status_code == 403
+    refused = client.post(
+        "/settings/workspaces",
+        data={"name": "Mine", "timezone": "UTC", "currency": "USD",
+              "csrf_token": factories.csrf(client)},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    assert _count(session, Workspace) == before
+    assert "/settings/workspaces/new" not in client.get("/settings/members").text
+
+
 def test_token_form_refuses_scopes_beyond_the_role(app: Any, session: Session) -> None:
     _client, _owner, workspace = _owner_client(app, session)
     viewer = factories.create_user(session, email="v@example.com")

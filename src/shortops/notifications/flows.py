@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from shortops import __version__
 from shortops.config import get_settings
 from shortops.errors import N_, InvalidInput, ShortopsError
+from shortops.kit import outbound
 from shortops.kit.clock import utcnow
 from shortops.models import Notification, NotificationSettings, Workspace
 from shortops.notifications import service
@@ -98,6 +99,8 @@ def send_webhook(
         "Idempotency-Key": idempotency_key,
         "X-Shortops-Event": str(payload.get("kind", "")),
     }
+    if transport is None:  # a test transport never leaves the process
+        outbound.ensure_public(*_host_and_port(url))
     try:
         with httpx.Client(timeout=WEBHOOK_TIMEOUT, transport=transport) as client:
             response = client.post(url, content=body, headers=headers)
@@ -112,6 +115,11 @@ def send_webhook(
     raise DeliveryFailed(
         channel="webhook", detail=f"HTTP {response.status_code}", retryable=retryable
     )
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
+    parsed = httpx.URL(url)
+    return parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,7 @@ def send_email(
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     context = ssl_context or ssl.create_default_context()
+    outbound.ensure_public(config.host, config.port)
     try:
         if config.port == 465:
             client: smtplib.SMTP = smtplib.SMTP_SSL(

@@ -15,6 +15,7 @@ from datetime import timedelta
 from shortops.config import get_settings
 from shortops.db.session import session_scope
 from shortops.kit.clock import utcnow
+from shortops.kit.outbound import PrivateTargetRefused
 from shortops.notifications import flows
 from shortops.worker.queue import get_queue, task
 
@@ -52,6 +53,9 @@ def deliver_notification(notification_id: int, channel: str, attempt: int = 1) -
                 eta=utcnow() + backoff(attempt),
             )
             return
+        log.warning("notification %s by %s not delivered: %s", notification_id, channel, exc)
+    except PrivateTargetRefused as exc:
+        # Trying again would resolve to the same place: the owner must change the address.
         log.warning("notification %s by %s not delivered: %s", notification_id, channel, exc)
 
 

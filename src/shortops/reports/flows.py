@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from shortops.config import Settings
 from shortops.errors import N_, InvalidInput
 from shortops.kit.clock import utcnow
+from shortops.kit.outbound import PrivateTargetRefused
 from shortops.media.store import MediaStore
 from shortops.metrics.figures import local_day, zone
 from shortops.models import Report, ReportKind, ReportSchedule, Workspace
@@ -157,7 +158,7 @@ def _send_email(
             message_id=f"<report-{report.id}.{workspace.id}@shortops>",
             attachments=attachments,
         )
-    except notify.DeliveryFailed as exc:
+    except (notify.DeliveryFailed, PrivateTargetRefused) as exc:
         log.warning("report %s e-mail failed: %s", report.id, exc)
         return f"failed: {exc.params.get('detail', exc)}"
     return "sent"
@@ -209,7 +210,7 @@ def _send_webhook(
             idempotency_key=f"report-{report.id}",
             transport=transport,
         )
-    except notify.DeliveryFailed as exc:
+    except (notify.DeliveryFailed, PrivateTargetRefused) as exc:
         log.warning("report %s webhook failed: %s", report.id, exc)
         return f"failed: {exc.params.get('detail', exc)}"
     return "sent"

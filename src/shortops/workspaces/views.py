@@ -24,7 +24,7 @@ from shortops.web.pages import (
     translate,
 )
 from shortops.workspaces import audit_text, service
-from shortops.workspaces.deps import DbSession, web_actor, web_actor_any
+from shortops.workspaces.deps import DbSession, web_actor
 from shortops.workspaces.permissions import ROLE_LABELS, Permission, Scope, scopes_allowed_for
 from shortops.workspaces.schemas import (
     MemberCreate,
@@ -249,9 +249,7 @@ def revoke_token(
 
 
 @router.get("/workspaces/new", response_class=HTMLResponse)
-def new_workspace(
-    request: Request, actor: Annotated[Actor, Depends(web_actor_any)]
-) -> HTMLResponse:
+def new_workspace(request: Request, actor: Admin) -> HTMLResponse:
     return _settings_page(request, "settings/new_workspace.html", actor, tab="workspaces", form={})
 
 
@@ -259,12 +257,13 @@ def new_workspace(
 def create_workspace(
     request: Request,
     session: DbSession,
-    actor: Annotated[Actor, Depends(web_actor_any)],
+    actor: Admin,
     name: Annotated[str, Form()] = "",
     timezone: Annotated[str, Form()] = "UTC",
     currency: Annotated[str, Form()] = "USD",
 ) -> Response:
-    """Any signed-in user may create a workspace; they become its owner."""
+    """Owners and admins of the current workspace may create another; they become its owner
+    (the same rule as the API: a viewer must not become an owner of anything by themselves)."""
     try:
         data = WorkspaceCreate(name=name, timezone=timezone, currency=currency.upper())
     except ValidationError as exc:
