@@ -4,10 +4,12 @@
     ├── ConfigurationError          500   configuration_error
     ├── InvalidInput                422   invalid_input
     │   └── WeakPassword            422   weak_password
+    │       (GuessablePassword, PersonalPassword, PasswordTooLong, PasswordControlCharacters)
     ├── NotAuthenticated            401   not_authenticated
     │   └── SessionExpired          401   session_expired
     ├── InvalidCredentials          401   invalid_credentials
     ├── LoginThrottled              429   login_throttled
+    ├── RequestTooLarge             413   too_large
     ├── PermissionDenied            403   permission_denied
     │   ├── MissingScope            403   missing_scope
     │   └── CsrfFailed              403   csrf_failed
@@ -80,6 +82,29 @@ class WeakPassword(InvalidInput):
     template = N_(
         "The password is too weak: use at least {min_length} characters and avoid common "
         "passwords or the email address."
+    )
+
+
+class GuessablePassword(WeakPassword):
+    template = N_(
+        "The password is too weak: it is a common password or close to one and would be "
+        "guessed quickly. Three or four unrelated words make a strong one that is easy to "
+        "remember."
+    )
+
+
+class PersonalPassword(WeakPassword):
+    template = N_("The password is too weak: it contains your email address or name.")
+
+
+class PasswordTooLong(WeakPassword):
+    template = N_("The password is too long: use at most {max_length} characters.")
+
+
+class PasswordControlCharacters(WeakPassword):
+    template = N_(
+        "The password contains a control character (such as a line break or a tab), which "
+        "cannot be typed at sign-in. Use letters, digits, spaces and punctuation."
     )
 
 

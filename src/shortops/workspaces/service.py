@@ -137,7 +137,7 @@ def get_user_by_email(session: Session, email: str) -> User | None:
 def create_user(session: Session, *, email: str, password: str, name: str = "") -> User:
     """A new user with an argon2 password hash; refuses weak passwords and taken emails."""
     email = normalize_email(email)
-    check_password_strength(password, email=email)
+    check_password_strength(password, email=email, name=name)
     if get_user_by_email(session, email) is not None:
         raise Conflict(N_("A user with the email {email} already exists."), email=email)
     user = User(email=email, name=name.strip(), password_hash=crypto.hash_password(password))

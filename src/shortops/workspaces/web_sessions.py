@@ -116,7 +116,7 @@ def change_password(
         raise InvalidInput(N_("The two new passwords differ. Type the same one twice."))
     if new == current:
         raise InvalidInput(N_("The new password is the same as the current one."))
-    check_password_strength(new, email=user.email)
+    check_password_strength(new, email=user.email, name=user.name)
     user.password_hash = crypto.hash_password(new)
     ended = end_others(session, user=user, keep_secret=keep_secret)
     record(session, action="password.changed", user=user, data={"sessions_ended": ended}, ip=ip)
@@ -130,7 +130,7 @@ def delete_expired(session: Session, *, older_than: datetime) -> int:
 
 def reset_password(session: Session, *, user: User, new: str) -> int:
     """An operator's reset (no current password asked): every session of the user ends."""
-    check_password_strength(new, email=user.email)
+    check_password_strength(new, email=user.email, name=user.name)
     user.password_hash = crypto.hash_password(new)
     ended = end_others(session, user=user)
     record(session, action="password.reset", user=user, data={"sessions_ended": ended})
