@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shortops.errors import N_
+from shortops.kit.schema import UserInput
 from shortops.models import AccountStatus
 
 STATUS_LABELS = {
@@ -45,13 +46,13 @@ class AccountRead(BaseModel):
     created_at: datetime
 
 
-class SandboxAccountCreate(BaseModel):
+class SandboxAccountCreate(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     handle: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class ManualAccountCreate(BaseModel):
+class ManualAccountCreate(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     platform_label: str = Field(min_length=1, max_length=64)
@@ -66,7 +67,7 @@ class ManualAccountCreate(BaseModel):
         return value
 
 
-class ConnectRequest(BaseModel):
+class ConnectRequest(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     # Reconnect this account: the platform sign-in must be the same remote user.
@@ -81,7 +82,7 @@ class ConnectStart(BaseModel):
     expires_at: datetime
 
 
-class PlatformAppWrite(BaseModel):
+class PlatformAppWrite(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     client_id: str = Field(min_length=1, max_length=255)

@@ -6,7 +6,6 @@ import json
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 
 from shortops.accounts import flows, service
 from shortops.accounts.schemas import ManualAccountCreate
@@ -16,6 +15,7 @@ from shortops.cli.common import (
     database,
     fail,
     operator_actor,
+    printable_table,
     resolve_workspace,
 )
 from shortops.kit.pagination import PageParams
@@ -39,7 +39,9 @@ def list_command(workspace: str | None = WorkspaceOption) -> None:
     """List the workspace's accounts: status, token expiry and the last error."""
     with database() as session:
         found = resolve_workspace(session, workspace)
-        table = Table("id", "platform", "handle", "status", "token expires (UTC)", "last error")
+        table = printable_table(
+            "id", "platform", "handle", "status", "token expires (UTC)", "last error"
+        )
         page = 1
         while True:
             rows, total = service.list_accounts(

@@ -6,12 +6,14 @@ The database layer is imported when a command first opens the database, not with
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from shortops.config import Settings, get_settings
 from shortops.errors import N_, ConfigurationError, NotFound, ShortopsError
@@ -114,3 +116,23 @@ def operator_actor(session: Session, workspace: Workspace) -> Actor:
     if owner is None:
         raise NotFound(N_("Workspace {slug} has no owner."), slug=workspace.slug)
     return Actor(user=owner, workspace=workspace, role=Role.owner, ip="cli")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes (`\\x1b`), so a stored name cannot
+    repaint the terminal that lists it."""
+    return "".join(
+        f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" and ord(ch) < 0x100 else ch
+        for ch in text
+    )
+
+
+def printable_table(*columns: str) -> Table:
+    """A Rich table whose cells are shown with `printable` (values may come from users)."""
+    return _PrintableTable(*columns)
+
+
+class _PrintableTable(Table):
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        cells = [printable(cell) if isinstance(cell, str) else cell for cell in renderables]
+        super().add_row(*cells, **options)

@@ -36,6 +36,7 @@ from shortops.cli.common import (
     err_console,
     fail,
     operator_actor,
+    printable_table,
     resolve_workspace,
 )
 from shortops.config import Settings, get_settings
@@ -156,7 +157,6 @@ def list_command(
     page: int = typer.Option(1, "--page", min=1, metavar="N", help="Page of 100, newest first."),
 ) -> None:
     """List the library with each file's facts and renditions."""
-    from rich.table import Table
 
     from shortops.kit.pagination import PageParams
     from shortops.media import service
@@ -176,7 +176,9 @@ def list_command(
         renditions = service.renditions_by_asset(
             session, workspace_id=ws.id, asset_ids=[a.id for a in assets]
         )
-        table = Table("id", "file", "kind", "duration", "size", "fps", "codecs", "renditions")
+        table = printable_table(
+            "id", "file", "kind", "duration", "size", "fps", "codecs", "renditions"
+        )
         for asset in assets:
             facts = service.facts_of(asset.probe)
             ready = sum(1 for r in renditions[asset.id] if r.status == RenditionStatus.ready)

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from shortops.cli.common import (
     WorkspaceOption,
@@ -16,6 +15,7 @@ from shortops.cli.common import (
     err_console,
     fail,
     operator_actor,
+    printable_table,
     resolve_workspace,
 )
 from shortops.metrics import flows, queries
@@ -136,7 +136,7 @@ def totals_command(
     if as_json:
         typer.echo(json.dumps(payload))
         return
-    table = Table("figure", "total")
+    table = printable_table("figure", "total")
     for name, value in payload.items():
         table.add_row(name, "—" if value is None else str(value))
     console.print(table)

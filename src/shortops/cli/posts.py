@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from shortops.cli.common import (
     err_console,
     fail,
     operator_actor,
+    printable_table,
     resolve_workspace,
 )
 from shortops.config import get_settings
@@ -89,7 +89,7 @@ def _local(moment: datetime | None, workspace: Workspace) -> str:
 
 def _print_publications(session: Session, rows: list[Publication], workspace: Workspace) -> None:
     accounts = service.accounts_by_id(session, (p.account_id for p in rows))
-    table = Table("id", "post", "account", "status", "scheduled", "link or reason")
+    table = printable_table("id", "post", "account", "status", "scheduled", "link or reason")
     for row in rows:
         account = accounts.get(row.account_id)
         who = f"{account.platform} @{account.handle}" if account else str(row.account_id)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import typer
-from rich.table import Table
 
-from shortops.cli.common import console, database, err_console
+from shortops.cli.common import console, database, err_console, printable_table
 from shortops.config import get_settings
 from shortops.errors import QueueUnavailable
 from shortops.publishing import tasks
@@ -27,7 +26,7 @@ def due() -> None:
     with database():
         pass  # migrate, and turn an unreachable database into a plain message
     run = Engine(settings).run_due()
-    table = Table("publication", "step", "result")
+    table = printable_table("publication", "step", "result")
     for step, publication_id, outcome in run.results:
         table.add_row(str(publication_id), step, outcome.result)
     if run.results:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from shortops.cli.common import console, database, fail
+from shortops.cli.common import console, database, fail, printable_table
 from shortops.workspaces import service
 from shortops.workspaces.schemas import WorkspaceCreate
 
@@ -36,7 +35,7 @@ def create(
 def list_command() -> None:
     """List every workspace with its slug."""
     with database() as session:
-        table = Table("id", "slug", "name", "timezone", "currency")
+        table = printable_table("id", "slug", "name", "timezone", "currency")
         for ws in service.list_all_workspaces(session):
             table.add_row(str(ws.id), ws.slug, ws.name, ws.timezone, ws.currency)
         console.print(table)

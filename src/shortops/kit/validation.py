@@ -18,6 +18,8 @@ _PROBLEMS = {
     "greater_than_equal": N_("must be at least {ge}"),
     "less_than_equal": N_("must be at most {le}"),
     "too_short": N_("needs at least {min_length} item(s)"),
+    "control_characters": N_("contains a control character (such as NUL or ESC); remove it"),
+    "unknown_currency": N_("is not an ISO 4217 currency code such as USD, CNY or EUR"),
 }
 _UNKNOWN_TIMEZONE = N_("unknown timezone; use an IANA name such as Asia/Shanghai")
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shortops.errors import N_
+from shortops.kit.schema import UserInput
 from shortops.media.profiles import CoverSize, PlatformProfile, SafeArea
 from shortops.media.spec import EditSpec
 from shortops.models import AssetKind, RenditionStatus, UploadStatus
@@ -91,7 +92,7 @@ class AssetRead(BaseModel):
 # --- uploads --------------------------------------------------------------------------------------
 
 
-class UploadCreate(BaseModel):
+class UploadCreate(UserInput):
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     size: int = Field(ge=1, description="Size of the whole file in bytes")
     sha256: Sha256 | None = Field(
@@ -124,7 +125,7 @@ class ProfileRead(PlatformProfile):
     id: int | None = Field(default=None, description="Set for custom profiles")
 
 
-class ProfileCreate(BaseModel):
+class ProfileCreate(UserInput):
     """A custom profile: a built-in one to start from, with the values to change."""
 
     model_config = ConfigDict(extra="forbid")
@@ -151,14 +152,14 @@ class ProfileCreate(BaseModel):
 # --- templates ------------------------------------------------------------------------------------
 
 
-class TemplateCreate(BaseModel):
+class TemplateCreate(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
     spec: EditSpec = EditSpec()
 
 
-class TemplateUpdate(BaseModel):
+class TemplateUpdate(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
@@ -178,7 +179,7 @@ class TemplateRead(BaseModel):
 # --- renditions -----------------------------------------------------------------------------------
 
 
-class RenditionsCreate(BaseModel):
+class RenditionsCreate(UserInput):
     """One asset for one or more platforms, with an edit spec or a saved template."""
 
     model_config = ConfigDict(extra="forbid")

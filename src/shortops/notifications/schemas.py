@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shortops.errors import N_
+from shortops.kit.schema import UserInput
 from shortops.models import NotificationKind
 
 KIND_LABELS = {
@@ -72,7 +73,7 @@ def split_emails(value: list[str] | str | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-class NotificationSettingsWrite(BaseModel):
+class NotificationSettingsWrite(UserInput):
     """Everything is replaced except the secrets, which are kept when left out (null)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shortops.errors import N_
+from shortops.kit.schema import UserInput
 from shortops.models import PublicationStatus
 from shortops.providers.types import Severity
 
@@ -46,10 +47,11 @@ def normalize_hashtags(values: list[str]) -> list[str]:
     return list(found.values())
 
 
-class TextOverrides(BaseModel):
+class TextOverrides(UserInput):
     """What one account posts instead of the post's own text (None: the post's)."""
 
     model_config = ConfigDict(extra="forbid")
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"caption"})
 
     title: str | None = Field(default=None, max_length=TITLE_MAX)
     caption: str | None = Field(default=None, max_length=CAPTION_MAX)
@@ -61,10 +63,11 @@ class TextOverrides(BaseModel):
         return None if value is None else normalize_hashtags(value)
 
 
-class TargetCreate(BaseModel):
+class TargetCreate(UserInput):
     """One account to publish on, with the platform's options and optional text overrides."""
 
     model_config = ConfigDict(extra="forbid")
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"options"})  # descriptions
 
     account_id: int
     rendition_id: int | None = Field(
@@ -80,7 +83,7 @@ class TargetCreate(BaseModel):
     overrides: TextOverrides = Field(default_factory=TextOverrides)
 
 
-class Schedule(BaseModel):
+class Schedule(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     at: When = Field(
@@ -90,10 +93,11 @@ class Schedule(BaseModel):
     )
 
 
-class PostCreate(BaseModel):
+class PostCreate(UserInput):
     """A post for one or more accounts, scheduled at one time."""
 
     model_config = ConfigDict(extra="forbid")
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"caption"})
 
     title: str = Field(default="", max_length=TITLE_MAX)
     caption: str = Field(default="", max_length=CAPTION_MAX)
@@ -113,19 +117,19 @@ class PostCreate(BaseModel):
         return normalize_hashtags(value)
 
 
-class RescheduleIn(BaseModel):
+class RescheduleIn(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     at: When
 
 
-class DuplicateIn(BaseModel):
+class DuplicateIn(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     at: When = Field(description="When the copy publishes")
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(UserInput):
     """What a person found on the platform for a publication that needs review."""
 
     model_config = ConfigDict(extra="forbid")
@@ -136,7 +140,7 @@ class ReviewIn(BaseModel):
     url: str | None = Field(default=None, description="The live post's address (published)")
 
 
-class CompleteIn(BaseModel):
+class CompleteIn(UserInput):
     model_config = ConfigDict(extra="forbid")
 
     url: Url = Field(description="The live post's address (http or https)")

@@ -6,8 +6,11 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import available_timezones
 
+from babel.numbers import list_currencies
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from shortops.kit.schema import UserInput
 from shortops.models import Role
 from shortops.workspaces.permissions import Scope
 
@@ -15,23 +18,37 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]
 
 
+# Files of the zone database that are not zones: the server's own setting, a placeholder.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+# ISO 4217's codes for testing and "no currency".
+_NOT_CURRENCIES = frozenset({"XTS", "XXX"})
+
+
 def _known_timezone(value: str) -> str:
-    if value not in available_timezones():
+    if value in _NOT_ZONES or value not in available_timezones():
         raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Asia/Shanghai")
     return value
 
 
+def _known_currency(value: str) -> str:
+    if value in _NOT_CURRENCIES or value not in list_currencies():
+        raise PydanticCustomError(
+            "unknown_currency", "is not an ISO 4217 currency code such as USD, CNY or EUR"
+        )
+    return value
+
+
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
 
 
-class WorkspaceCreate(BaseModel):
+class WorkspaceCreate(UserInput):
     name: Name
     timezone: Timezone = "UTC"
     currency: Currency = "USD"
 
 
-class WorkspaceUpdate(BaseModel):
+class WorkspaceUpdate(UserInput):
     name: Name | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None
@@ -48,7 +65,7 @@ class WorkspaceRead(BaseModel):
     created_at: datetime
 
 
-class MemberCreate(BaseModel):
+class MemberCreate(UserInput):
     """Invite by creating the user (or adding an existing one) with a role."""
 
     email: Email
@@ -59,7 +76,7 @@ class MemberCreate(BaseModel):
     )
 
 
-class MemberUpdate(BaseModel):
+class MemberUpdate(UserInput):
     role: Role
 
 
@@ -71,7 +88,7 @@ class MemberRead(BaseModel):
     created_at: datetime
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(UserInput):
     name: Name
     scopes: list[Scope] = Field(default_factory=lambda: [Scope.read], min_length=1)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)

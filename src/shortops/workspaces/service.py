@@ -27,6 +27,7 @@ from shortops.kit import crypto
 from shortops.kit.clock import utcnow
 from shortops.kit.ids import random_token, slugify
 from shortops.kit.pagination import PageParams, paginate
+from shortops.kit.text import has_control_characters
 from shortops.models import (
     ApiToken,
     AuditEvent,
@@ -125,6 +126,9 @@ def user_emails(session: Session, *, user_ids: set[int]) -> dict[int, str]:
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
     local, _, domain = email.partition("@")
+    if has_control_characters(email):
+        # Not echoed: the characters would garble the message (or a terminal showing it).
+        raise InvalidInput(N_("The email address contains a control character; retype it."))
     if not local or "." not in domain or " " in email or len(email) > 254:
         raise InvalidInput(N_("“{email}” is not an email address."), email=email)
     return email
@@ -137,6 +141,8 @@ def get_user_by_email(session: Session, email: str) -> User | None:
 def create_user(session: Session, *, email: str, password: str, name: str = "") -> User:
     """A new user with an argon2 password hash; refuses weak passwords and taken emails."""
     email = normalize_email(email)
+    if has_control_characters(name):
+        raise InvalidInput(N_("The name contains a control character; retype it."))
     check_password_strength(password, email=email, name=name)
     if get_user_by_email(session, email) is not None:
         raise Conflict(N_("A user with the email {email} already exists."), email=email)

@@ -19,6 +19,7 @@ from shortops.errors import InvalidCredentials, LoginThrottled
 from shortops.kit import crypto
 from shortops.kit.clock import utcnow
 from shortops.kit.ids import random_token
+from shortops.kit.text import has_control_characters
 from shortops.models import LoginThrottle, User
 from shortops.workspaces.service import get_user_by_email, record
 
@@ -48,8 +49,13 @@ def authenticate(
     which accounts exist. Commits the attempt count before the (slow) password check.
     """
     email = email.strip().lower()
-    if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
-        # No account has such an address or password: refused without storing a byte of it,
+    if (
+        len(email) > MAX_EMAIL_LENGTH
+        or len(password) > MAX_PASSWORD_LENGTH
+        or has_control_characters(email)
+    ):
+        # No account has such an address or password (nor a NUL, which PostgreSQL cannot even
+        # store): refused without storing a byte of it,
         # after the same hash work as any other wrong password.
         crypto.verify_password(_unknown_user_hash(), password[:MAX_PASSWORD_LENGTH])
         raise InvalidCredentials()
