@@ -186,7 +186,11 @@ class Settings(BaseSettings):
         return self.queue_backend == "sqlite"
 
     def ensure_home(self) -> Path:
-        self.home.mkdir(parents=True, exist_ok=True)
+        """The home folder, private to this user (an existing one is narrowed to 0700)."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = self.home.stat()
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            self.home.chmod(0o700)
         return self.home
 
     def resolved_secret_key(self) -> str:

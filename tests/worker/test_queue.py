@@ -123,3 +123,39 @@ def test_unreachable_redis_is_reported_not_raised(
     health = response.json()
     assert health["status"] == "degraded"
     assert health["queue_pending"] is None
+
+
+def test_simultaneous_beats_of_one_worker_make_one_row(
+    settings: Settings, session: Session
+) -> None:
+    """F15: the start-up beat and the scheduled one raced: UNIQUE worker_heartbeat.worker."""
+    import threading
+
+    from sqlalchemy import select
+
+    from shortops.db.session import get_engine, session_factory
+    from shortops.models import WorkerHeartbeat
+    from shortops.system import service as system
+
+    factory = session_factory(get_engine(settings))
+    start = threading.Barrier(6)
+    crashes: list[str] = []
+
+    def beat() -> None:
+        start.wait()
+        try:
+            with factory() as own:
+                system.beat(own, worker="racer@host", queue_backend="sqlite")
+                own.commit()
+        except Exception as exc:  # the test reports any crash by its type
+            crashes.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    threads = [threading.Thread(target=beat) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert crashes == []
+    session.expire_all()
+    rows = session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.worker == "racer@host"))
+    assert [row.beats for row in rows] == [6]

@@ -9,6 +9,7 @@ and tests) is built on first use.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -167,7 +168,13 @@ COMMAND_HELP: dict[str, str] = {
 }
 
 
+# Databases, media, renditions and reports hold a team's unreleased work and revenue: files the
+# app creates are readable by this user only (0600 files, 0700 folders).
+PRIVATE_UMASK = 0o077
+
+
 def main() -> None:
+    os.umask(PRIVATE_UMASK)
     try:
         only = requested(sys.argv[1:])
         (build_app(only) if only is not None else top_level_app())()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 
@@ -39,11 +40,18 @@ def serve(
 
     from shortops.app import create_app
 
+    # The options are settings: every link the app makes (OAuth redirect URI, sandbox and media
+    # links, notifications) must name the address it really listens on.
+    if host:
+        os.environ["SHORTOPS_HOST"] = host
+    if port:
+        os.environ["SHORTOPS_PORT"] = str(port)
+    get_settings.cache_clear()
     settings = get_settings()
     _prepare(settings)
     embedded = settings.run_embedded_worker if worker is None else worker
     app = create_app(settings, embedded_worker=embedded)
-    bind_host, bind_port = host or settings.host, port or settings.port
+    bind_host, bind_port = settings.host, settings.port
     console.print(
         f"shortops on http://{bind_host}:{bind_port}  (database {settings.database_backend}, "
         f"queue {settings.queue_backend}, embedded worker {'on' if embedded else 'off'})"

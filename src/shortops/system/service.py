@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from shortops import __version__
 from shortops.db.migrate import head_revision_from_files
+from shortops.db.upsert import dialect_insert
 from shortops.kit.clock import utcnow
 from shortops.models import WorkerHeartbeat
 
@@ -21,15 +22,24 @@ def worker_name() -> str:
 
 
 def beat(session: Session, *, worker: str, queue_backend: str) -> WorkerHeartbeat:
-    """Record that `worker` is alive now."""
-    row = session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker))
-    if row is None:
-        row = WorkerHeartbeat(worker=worker, beat_at=utcnow(), queue_backend=queue_backend, beats=0)
-        session.add(row)
-    row.beat_at = utcnow()
-    row.queue_backend = queue_backend
-    row.beats += 1
-    return row
+    """Record that `worker` is alive now (one upsert: the start-up beat and the scheduled one
+    may run at the same moment)."""
+    now = utcnow()
+    upsert = (
+        dialect_insert(session, WorkerHeartbeat)
+        .values(worker=worker, beat_at=now, queue_backend=queue_backend, beats=1)
+        .on_conflict_do_update(
+            index_elements=["worker"],
+            set_={
+                "beat_at": now,
+                "queue_backend": queue_backend,
+                "beats": WorkerHeartbeat.beats + 1,
+            },
+        )
+    )
+    session.execute(upsert)
+    query = select(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker)
+    return session.scalars(query.execution_options(populate_existing=True)).one()
 
 
 @dataclass(frozen=True)

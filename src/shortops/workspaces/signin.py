@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from shortops.db.upsert import dialect_insert
 from shortops.errors import InvalidCredentials, LoginThrottled
 from shortops.kit import crypto
 from shortops.kit.clock import utcnow
@@ -100,7 +100,7 @@ def _count_attempt(
         else_=LoginThrottle.first_failure_at.is_(None)
         | (LoginThrottle.first_failure_at < now - policy.lockout),
     )
-    insert = _dialect_insert(session).values(
+    insert = dialect_insert(session, LoginThrottle).values(
         email=email, failures=1, first_failure_at=now, locked_until=None
     )
     upsert = insert.on_conflict_do_update(
@@ -123,12 +123,6 @@ def _count_attempt(
         window_start=stored.first_failure_at or now,
         locked_until=stored.locked_until,
     )
-
-
-def _dialect_insert(session: Session) -> postgresql.Insert | sqlite.Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(LoginThrottle)
-    return sqlite.insert(LoginThrottle)
 
 
 def _lock(session: Session, *, email: str, until: datetime) -> None:
