@@ -129,3 +129,37 @@ def test_oauth_codes_and_tokens_never_reach_the_logs() -> None:
     logredact.install()
     filters = logging.getLogger("uvicorn.access").filters
     assert sum(isinstance(f, logredact.RedactSecrets) for f in filters) == 1
+
+
+def test_a_refused_method_says_which_ones_the_address_takes(client: TestClient) -> None:
+    """F16: TRACE answered 405 without Allow (and Starlette named only the first route)."""
+    for method, url, allowed in [
+        ("TRACE", "/api/v1/workspaces", "GET, HEAD, POST"),
+        ("PUT", "/api/v1/workspaces/1", "GET, HEAD, PATCH"),
+        ("DELETE", "/login", "GET, HEAD, POST"),
+    ]:
+        answer = client.request(method, url)
+        assert answer.status_code == 405, (method, url)
+        assert answer.headers["allow"] == allowed
+
+
+def test_a_body_that_is_not_json_is_a_415_not_a_422(client: TestClient, session: Session) -> None:
+    """F16: docs promise 415 for a non-JSON body; a text/plain body got a puzzling 422."""
+    workspace, headers = _token(session)
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        sent = {**headers, **({"Content-Type": content_type} if content_type else {})}
+        answer = client.post(
+            f"/api/v1/workspaces/{workspace.id}/tokens", content=b'{"name": "t"}', headers=sent
+        )
+        assert answer.status_code == 415, (content_type, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "unsupported_media_type"
+        assert (content_type or "without a type") in error["message"]
+        assert "Content-Type: application/json" in error["message"]
+    # JSON with a charset or a +json type passes; forms and upload chunks are not JSON routes.
+    ok = client.post(
+        f"/api/v1/workspaces/{workspace.id}/tokens",
+        json={"name": "t2"},
+        headers={**headers, "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert ok.status_code == 201, ok.text

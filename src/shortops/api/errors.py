@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from shortops.api.bounds import MAX_INTEGER
 from shortops.api.router import API_PREFIX
@@ -104,10 +108,33 @@ def handle_http_error(request: Request, exc: Exception) -> Response:
     code, message = _HTTP_CODES.get(
         exc.status_code, ("http_error", N_("The request could not be completed."))
     )
+    response: Response
     if _is_api(request):
         language = _api_language(request)
-        return json_error(request, exc.status_code, code, gettext(language, message))
-    return _error_page(request, exc.status_code, translate(request, message))
+        response = json_error(request, exc.status_code, code, gettext(language, message))
+    else:
+        response = _error_page(request, exc.status_code, translate(request, message))
+    for name, value in (exc.headers or {}).items():
+        response.headers.setdefault(name, value)
+    if exc.status_code == 405:
+        # Every method the address takes (Starlette names only the first route it matched).
+        response.headers["Allow"] = allowed_methods(request)
+    return response
+
+
+def allowed_methods(request: Request) -> str:
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and _path_pattern(route.path).match(request.url.path):
+            methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+@functools.cache
+def _path_pattern(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
 
 
 def handle_overflow(request: Request, exc: Exception) -> Response:

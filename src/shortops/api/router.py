@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from shortops.accounts.api import router as accounts_router
+from shortops.api.content_type import json_bodies_only
 from shortops.api.schemas import ERROR_RESPONSES
 from shortops.media.api import router as media_router
 from shortops.metrics.api import router as metrics_router
@@ -17,7 +18,7 @@ API_PREFIX = "/api/v1"
 
 
 def build_api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(json_bodies_only)])
     router.include_router(system_router)
     for authenticated in (
         workspaces_router,
