@@ -60,9 +60,12 @@ def split_emails(value: list[str] | str | None) -> list[str]:
         return []
     if isinstance(value, str):
         value = value.replace(";", ",").replace("\n", ",").split(",")
-    items = value
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a list of email addresses")
     found: list[str] = []
-    for item in items:
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"{item!r} is not an email address")
         email = item.strip()
         if not email:
             continue
