@@ -37,6 +37,8 @@ GROUPS: dict[str, str] = {
 TOP_COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("shortops.cli.metrics", "import_command"),
     "report": ("shortops.cli.reports", "report_command"),
+    "backup": ("shortops.cli.backup", "backup_command"),
+    "restore": ("shortops.cli.backup", "restore_command"),
 }
 # Top-level commands that live in shortops.cli.server (they import uvicorn and the web app).
 SERVER_COMMANDS = ("serve", "worker")
@@ -163,6 +165,8 @@ COMMAND_HELP: dict[str, str] = {
     "import": "Import a platform's export file: each row matched to its post (or a new external "
     "one).",
     "report": "Make the weekly or monthly report (HTML and PDF, kept under Measure → Reports).",
+    "backup": "Back up the database (a consistent online snapshot), media, sandbox and fonts.",
+    "restore": "Restore a backup into this empty home (and its database), then migrate it.",
     "serve": "Migrate the database and serve the web app and API (with an embedded worker).",
     "worker": "Migrate the database and run a standalone queue consumer until stopped.",
 }
