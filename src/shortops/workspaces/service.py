@@ -210,16 +210,32 @@ def _unique_slug(session: Session, name: str) -> str:
     return slug
 
 
+def _insert_with_free_slug(session: Session, data: WorkspaceCreate) -> Workspace:
+    """The new workspace under the first free slug; when a parallel creation takes the same
+    slug between our look and our insert, the unique index refuses it and the next one is tried."""
+    for _attempt in range(_SLUG_ATTEMPTS):
+        workspace = Workspace(
+            name=data.name,
+            slug=_unique_slug(session, data.name),
+            timezone=data.timezone,
+            currency=data.currency,
+        )
+        try:
+            with session.begin_nested():
+                session.add(workspace)
+                session.flush()
+        except IntegrityError:
+            continue
+        return workspace
+    raise Conflict(N_("Too many workspaces are being created at once; try again."))
+
+
+_SLUG_ATTEMPTS = 20
+
+
 def create_workspace(session: Session, *, owner: User, data: WorkspaceCreate) -> Workspace:
     """A workspace whose creator becomes its owner."""
-    workspace = Workspace(
-        name=data.name,
-        slug=_unique_slug(session, data.name),
-        timezone=data.timezone,
-        currency=data.currency,
-    )
-    session.add(workspace)
-    session.flush()
+    workspace = _insert_with_free_slug(session, data)
     session.add(Membership(workspace_id=workspace.id, user_id=owner.id, role=Role.owner))
     session.flush()
     record(
