@@ -24,6 +24,7 @@ from shortops.db.session import get_engine, session_factory
 from shortops.models import Publication
 from shortops.models import PublicationStatus as S
 from shortops.publishing import tasks
+from tests.conftest import require_env
 from tests.publishing.conftest import World
 from tests.publishing.fake_platform import write_plugin
 
@@ -120,3 +121,42 @@ def test_killing_a_worker_mid_upload_never_uploads_twice(
     assert sum(fake.inits.values()) == 3
     # The two cut-off uploads had their reference recorded: reconciled to published.
     assert set(_statuses(world.settings).values()) == {S.published}
+
+
+def test_postgresql_restarted_under_a_running_worker_loses_nothing(
+    world: World, start_worker: object
+) -> None:
+    """The database goes away mid-publish (PostgreSQL restarted while both worker threads are
+    inside an upload): every publication still ends published, none uploaded twice."""
+    if world.settings.database_backend != "postgresql":
+        pytest.skip("restarts PostgreSQL: runs on the PostgreSQL half of the suite")
+    restart = require_env("SHORTOPS_TEST_PG_RESTART")
+    fake = world.fake
+    fake.upload_delay_s = 4  # the uploads are in flight while the database restarts
+    fake.processing_polls = 0
+    fake.poll_after_s = 0.2
+    publications = world.schedule(world.account, world.add_account(), world.add_account())
+    tasks.schedule(publications)
+    start_worker("worker-pg")  # type: ignore[operator]
+    for _ in range(WORKER_THREADS):
+        assert fake.receiving.acquire(timeout=TIMEOUT_S), "the worker never started uploading"
+    world.session.close()
+    subprocess.run(restart, shell=True, check=True, capture_output=True, timeout=60)
+    _wait_for(lambda: _database_answers(world.settings), "PostgreSQL to come back", 60)
+    fake.upload_delay_s = 0
+
+    def settled() -> bool:
+        tasks.reconcile_publications()  # what the worker's periodic reconciler does
+        return all(s in (S.published, S.needs_review) for s in _statuses(world.settings).values())
+
+    _wait_for(settled, "every publication to settle")
+    assert fake.duplicates() == {}
+    assert set(_statuses(world.settings).values()) == {S.published}
+
+
+def _database_answers(settings: Settings) -> bool:
+    try:
+        _statuses(settings)
+    except Exception:  # still restarting
+        return False
+    return True
