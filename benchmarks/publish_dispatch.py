@@ -110,6 +110,7 @@ def configure(home: Path, args: argparse.Namespace) -> dict[str, str]:
         "SHORTOPS_QUEUE_URL": args.queue_url or f"sqlite:///{home / 'queue.db'}",
         "SHORTOPS_WORKER_THREADS": str(args.threads),
         "SHORTOPS_LOG_LEVEL": "warning",
+        "SHORTOPS_ALLOW_PRIVATE_TARGETS": "true",  # the loopback platform listens on 127.0.0.1
     }
     os.environ.update(env)
     get_settings.cache_clear()

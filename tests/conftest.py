@@ -62,6 +62,10 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    # Nothing leaves the machine, and the platforms' fakes and receivers listen on 127.0.0.1:
+    # private targets are allowed (tests/notifications/test_private_targets.py turns it off).
+    monkeypatch.setenv("SHORTOPS_ALLOW_PRIVATE_TARGETS", "true")
+    get_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -140,9 +144,6 @@ def settings(
     monkeypatch.setenv("SHORTOPS_DATABASE_URL", database_url)
     monkeypatch.setenv("SHORTOPS_SECRET_KEY", TEST_SECRET)
     monkeypatch.delenv("SHORTOPS_QUEUE_URL", raising=False)
-    # The fakes and receivers of the tests listen on 127.0.0.1 (tests/notifications checks the
-    # refusal with this turned off).
-    monkeypatch.setenv("SHORTOPS_ALLOW_PRIVATE_TARGETS", "true")
     get_settings.cache_clear()
     current = get_settings()
     queue_module.set_queue(Queue(build_huey(current, immediate=False)))

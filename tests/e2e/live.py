@@ -63,6 +63,8 @@ def server_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHORTOPS_")}
     env["SHORTOPS_HOME"] = str(home)
     env["PYTHONUNBUFFERED"] = "1"
+    # The platforms' fakes listen on 127.0.0.1.
+    env["SHORTOPS_ALLOW_PRIVATE_TARGETS"] = "true"
     return env
 
 

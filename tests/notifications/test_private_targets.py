@@ -72,3 +72,33 @@ def test_the_operator_may_allow_their_own_network(team: Team, receiver: WebhookR
     assert get_settings().allow_private_targets is True
     flows.send_webhook(url=receiver.url, secret="s", payload={"kind": "x"}, idempotency_key="k")
     assert len(receiver.hits) == 1
+
+
+def test_platform_endpoints_and_pasted_links_are_held_to_the_same_rule(strict: None) -> None:
+    """An admin may point a platform at another endpoint, and a pasted live link may redirect
+    anywhere: neither reaches the server's own network."""
+    import httpx
+
+    from shortops.providers.http import Http
+    from shortops.publishing import linkcheck
+
+    platform = Http("tiktok", timeout_s=2)
+    with pytest.raises(outbound.PrivateTargetRefused):
+        platform.client.get("http://169.254.169.254/latest/meta-data/")
+    platform.close()
+    answer = linkcheck.ask("http://127.0.0.1:9/explore/1", linkcheck.default_client())
+    assert not answer.ok and answer.message == linkcheck.PRIVATE
+    assert answer.params == {"host": "127.0.0.1"}
+
+    def redirect_inward(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "8.8.8.8":
+            return httpx.Response(302, headers={"Location": "http://10.0.0.7/admin"})
+        return httpx.Response(200)
+
+    client = httpx.Client(
+        transport=httpx.MockTransport(redirect_inward),
+        follow_redirects=True,
+        event_hooks={"request": [outbound.refuse_private_request]},
+    )
+    answer = linkcheck.ask("http://8.8.8.8/post/1", client)
+    assert answer.message == linkcheck.PRIVATE and answer.params == {"host": "10.0.0.7"}

@@ -1,4 +1,5 @@
-"""Outbound connections to hosts a user typed in (webhooks, SMTP servers): only public ones.
+"""Outbound connections to hosts a user typed in (webhooks, SMTP servers, platform endpoints an
+admin overrides, links pasted as live posts): only public ones.
 
 Otherwise a workspace owner could make the server connect to its own network (databases, cloud
 metadata at 169.254.169.254, admin ports) and read the outcome like a port scanner. The host is
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+
+import httpx
 
 from shortops.config import get_settings
 from shortops.errors import N_, InvalidInput
@@ -39,6 +42,13 @@ def ensure_public(host: str, port: int) -> None:
         address = _address(str(info[4][0]))
         if not address.is_global or address.is_multicast:
             raise PrivateTargetRefused(host=host, address=str(address))
+
+
+def refuse_private_request(request: httpx.Request) -> None:
+    """An httpx request hook: every request (redirects included) goes to a public address."""
+    ensure_public(
+        request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80)
+    )
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from shortops.kit import outbound
 from shortops.providers.errors import OutcomeUnknown, ProviderError, RateLimited, Transient
 
 Classify = Callable[[httpx.Response], ProviderError | None]
@@ -68,7 +69,12 @@ class Http:
         self.platform = platform
         self.read_attempts = max(1, read_attempts)
         self.sleep = sleep
-        self.client = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=False)
+        # Platform endpoints can be overridden per workspace (Settings → Platforms): a test
+        # transport aside, every request must go to a public address.
+        hooks = {"request": [outbound.refuse_private_request]} if transport is None else {}
+        self.client = httpx.Client(
+            timeout=timeout_s, transport=transport, follow_redirects=False, event_hooks=hooks
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -22,6 +22,7 @@ from shortops.accounts import service as accounts_service
 from shortops.config import Settings
 from shortops.db.session import session_scope
 from shortops.errors import N_
+from shortops.kit import outbound
 from shortops.kit.clock import utcnow
 from shortops.models import Account, NotificationKind, Post, Publication, PublicationStatus
 from shortops.notifications.service import notify
@@ -52,6 +53,10 @@ SILENT = N_(
     "The link did not answer within {seconds} s. Check that it is the post's public link, and "
     "paste it again if not."
 )
+PRIVATE = N_(
+    "The link leads to {host}, a private or local address, which shortops does not open. "
+    "Check that it is the post's public link, and paste it again if not."
+)
 LOOPS = N_(
     "The link redirects more than {count} times. Check that it is the post's public link, and "
     "paste it again if not."
@@ -72,6 +77,8 @@ def default_client() -> httpx.Client:
         max_redirects=MAX_REDIRECTS,
         timeout=TIMEOUT_S,
         headers={"User-Agent": USER_AGENT},
+        # A pasted link (or where it redirects) must not reach the server's own network.
+        event_hooks={"request": [outbound.refuse_private_request]},
     )
 
 
@@ -80,6 +87,8 @@ def ask(url: str, client: httpx.Client) -> LinkAnswer:
     try:
         with client.stream("GET", url) as response:
             status = response.status_code
+    except outbound.PrivateTargetRefused as refused:
+        return LinkAnswer(False, None, PRIVATE, {"host": refused.params.get("host", "")})
     except httpx.TooManyRedirects:
         return LinkAnswer(False, None, LOOPS, {"count": MAX_REDIRECTS})
     except httpx.TimeoutException:
