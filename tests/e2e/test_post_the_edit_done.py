@@ -113,8 +113,9 @@ def _connect_accounts(page: Page, server: LiveServer, tiktok: FakeTikTok) -> Non
     expect(page.locator("main")).to_contain_text("小红书工作室")
 
 
-def _render_the_edit(page: Page, server: LiveServer, files: ProduceMedia) -> None:
-    """Produce: upload the four files, render for TikTok and Xiaohongshu with all of them."""
+def _render_the_edit(page: Page, server: LiveServer, files: ProduceMedia) -> str:
+    """Produce: upload the four files, render for TikTok and Xiaohongshu with all of them;
+    the video's page (its path)."""
     from playwright.sync_api import expect
 
     page.goto(server.url("/produce"))
@@ -134,6 +135,7 @@ def _render_the_edit(page: Page, server: LiveServer, files: ProduceMedia) -> Non
     page.locator("input[name=make_covers]").check()
     page.get_by_role("button", name="Render", exact=True).click()
     page.wait_for_url("**/produce/assets/*")
+    asset_page = page.url.removeprefix(server.base_url)
     ready = page.get_by_role("link", name="Download MP4")
     deadline = time.monotonic() + RENDER_TIMEOUT_S
     while ready.count() < 2:
@@ -141,6 +143,7 @@ def _render_the_edit(page: Page, server: LiveServer, files: ProduceMedia) -> Non
         if failed.count() or time.monotonic() > deadline:
             pytest.fail(f"{page.locator('main').inner_text()}\nserver log:\n{server.log_tail()}")
         page.wait_for_timeout(1000)
+    return asset_page
 
 
 def _download(page: Page, link: Locator, target: Path) -> Path:
@@ -175,7 +178,7 @@ def test_the_edit_made_in_produce_is_what_each_platform_receives(
 
     sign_in(page, server, EMAIL, PASSWORD)
     _connect_accounts(page, server, tiktok)
-    _render_the_edit(page, server, files)
+    asset_page = _render_the_edit(page, server, files)
     rows = {
         slug: page.get_by_role("row").filter(has_text=BUILTIN_PROFILES[slug].name)
         for slug in ("tiktok", "xiaohongshu")
@@ -257,9 +260,10 @@ def test_the_edit_made_in_produce_is_what_each_platform_receives(
     expect(page.locator("main")).to_contain_text("Marked live by")
     page.screenshot(path=tmp_path / "xhs-published.png", full_page=True)
 
-    # On a phone (390 px wide), the queue, the calendar, the composer and Home fit the screen.
+    # On a phone (390 px wide), the queue, the calendar, the composer, Home, the library and
+    # the video's page (its renditions, its 64-character SHA-256) fit the screen.
     page.set_viewport_size({"width": 390, "height": 844})
-    for path in ("/publish", "/publish/calendar", "/publish/new", "/home"):
+    for path in ("/publish", "/publish/calendar", "/publish/new", "/home", "/produce", asset_page):
         page.goto(server.url(path))
         page.wait_for_load_state()
         width = page.evaluate("document.documentElement.scrollWidth")
