@@ -220,6 +220,9 @@ def test_a_landscape_video_goes_to_bilibili_and_weibo_in_16_9() -> None:
     assert slug(bilibili, vertical) == "bilibili"  # its Story mode
     assert slug(bilibili, None) == "bilibili"
     assert slug(weibo, landscape) == "weibo_landscape"
+    channels = Account(platform="manual", handle="sph", platform_label="WeChat Channels")
+    assert slug(channels, landscape) == "wechat_channels_landscape"
+    assert slug(channels, vertical) == "wechat_channels"
     assert slug(tiktok, landscape) == "tiktok"  # TikTok stays vertical
     wide = BUILTIN_PROFILES["bilibili_landscape"]
     assert (wide.width, wide.height, wide.orientation) == (1920, 1080, "landscape")

@@ -187,6 +187,14 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
             max_duration_s=3600,
             max_bytes=1 * _GB,
         ),
+        # Channels plays landscape videos as such (full width in the feed, full screen turned).
+        _landscape(
+            "wechat_channels_landscape",
+            "WeChat Channels 视频号 16:9",
+            min_duration_s=3,
+            max_duration_s=3600,
+            max_bytes=1 * _GB,
+        ),
         _vertical(
             "weibo",
             "Weibo 微博",
@@ -206,4 +214,8 @@ BUILTIN_PROFILES: dict[str, PlatformProfile] = {
     )
 }
 # The profile a landscape master gets on platforms that play landscape video as such.
-LANDSCAPE_VARIANTS = {"bilibili": "bilibili_landscape", "weibo": "weibo_landscape"}
+LANDSCAPE_VARIANTS = {
+    "bilibili": "bilibili_landscape",
+    "wechat_channels": "wechat_channels_landscape",
+    "weibo": "weibo_landscape",
+}

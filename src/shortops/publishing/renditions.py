@@ -39,7 +39,8 @@ def profile_slug_for(
 ) -> str | None:
     """The Produce profile an account's posts are made in: the platform's own; for a manual
     account, the profile of the platform it is on (Xiaohongshu 3:4, WeChat Channels …); for a
-    landscape video on a platform with a landscape player (Bilibili, Weibo), its 16:9 profile."""
+    landscape video on a platform with a landscape player (Bilibili, Channels, Weibo), its
+    16:9 profile."""
     slug = (
         limits_for(account.platform_label).profile_slug
         if account.platform == MANUAL
