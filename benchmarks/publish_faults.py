@@ -53,21 +53,13 @@ def _bursts() -> list:  # type: ignore[type-arg]
 
 def _run_row(burst: object, url: str) -> object:
     from sqlalchemy import text
-    from tests import factories
-    from tests.publishing.conftest import (
-        LoopbackProvider,
-        RenderedLoopbackProvider,
-        World,
-        add_app,
-        make_asset,
-    )
+    from tests.publishing.conftest import LoopbackProvider, RenderedLoopbackProvider, build_world
     from tests.publishing.fake_platform import LoopbackFake
     from tests.publishing.test_fault_table import run_burst
 
     from shortops.config import get_settings
     from shortops.db.migrate import upgrade
     from shortops.db.session import dispose_engines, get_engine, session_factory
-    from shortops.media.store import MediaStore
     from shortops.providers import registry
 
     os.environ["SHORTOPS_DATABASE_URL"] = url
@@ -90,23 +82,7 @@ def _run_row(burst: object, url: str) -> object:
     fake = LoopbackFake()
     try:
         with session_factory(engine)() as session:
-            owner = factories.create_user(session, email="faults@example.com")
-            workspace = factories.create_workspace(session, owner=owner, name="Faults")
-            store = MediaStore.from_settings(settings)
-            world = World(
-                settings=settings,
-                session=session,
-                fake=fake,
-                workspace=workspace,
-                owner=owner,
-                actor=factories.actor_for(session, user=owner, workspace=workspace),
-                asset=make_asset(session, store, workspace),
-                account=None,  # type: ignore[arg-type]
-                store=store,
-            )
-            for platform in ("loopback", "loopback_rendered"):
-                add_app(session, workspace, platform, fake.url)
-            world.account = world.add_account(handle=World.ACCOUNT_HANDLE)
+            world = build_world(settings, session, fake, name="Faults")
             return run_burst(world, burst)  # type: ignore[arg-type]
     finally:
         fake.close()

@@ -31,6 +31,21 @@ TEST_SECRET = "test-secret-key-" + "x" * 40
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def private_redis_queue(settings: Settings, url: str, prefix: str) -> Any:
+    """A RedisHuey on `url` whose keys are its own, so parallel runs on one Redis never take
+    each other's tasks."""
+    import uuid
+
+    from shortops.worker.queue import build_huey
+
+    huey = build_huey(settings.model_copy(update={"queue_url": url}))
+    huey.storage.name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    huey.storage.queue_key = f"huey.redis.{huey.storage.name}"
+    huey.storage.schedule_key = f"huey.schedule.{huey.storage.name}"
+    huey.storage.result_key = f"huey.results.{huey.storage.name}"
+    return huey
+
+
 def require_env(name: str) -> str:
     """The variable's value; skip (or fail under CI) when it is unset."""
     value = os.environ.get(name)

@@ -245,8 +245,15 @@ def add_app(session: Session, workspace: Workspace, platform: str, api_url: str)
 
 @pytest.fixture
 def world(settings: Settings, session: Session, fake: LoopbackFake) -> World:
-    owner = factories.create_user(session, email="owner@pub.example", name="Olive")
-    workspace = factories.create_workspace(session, owner=owner, name="Pub")
+    return build_world(settings, session, fake)
+
+
+def build_world(
+    settings: Settings, session: Session, fake: LoopbackFake, *, name: str = "Pub"
+) -> World:
+    """A workspace with one video and a connected loopback account (also for benchmarks)."""
+    owner = factories.create_user(session, email=f"owner-{next(_seq)}@pub.example", name="Olive")
+    workspace = factories.create_workspace(session, owner=owner, name=name)
     actor = factories.actor_for(session, user=owner, workspace=workspace)
     store = MediaStore.from_settings(settings)
     asset = make_asset(session, store, workspace)

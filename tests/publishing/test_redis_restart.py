@@ -7,7 +7,6 @@ again. Each is uploaded exactly once (the platform's own count) and goes live.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,20 +17,15 @@ from shortops.models import Publication
 from shortops.models import PublicationStatus as S
 from shortops.publishing import tasks
 from shortops.worker import queue as queue_module
-from shortops.worker.queue import Queue, build_huey
-from tests.conftest import require_env
+from shortops.worker.queue import Queue
+from tests.conftest import private_redis_queue, require_env
 from tests.publishing.conftest import World
 
 
 @pytest.mark.redis
 def test_a_redis_restart_loses_no_publication_and_uploads_none_twice(world: World) -> None:
     url = require_env("SHORTOPS_TEST_REDIS_URL")
-    huey = build_huey(world.settings.model_copy(update={"queue_url": url}))
-    # A queue name of its own, so parallel runs on one Redis never take each other's tasks.
-    huey.storage.name = f"shortops-restart-{uuid.uuid4().hex[:8]}"
-    huey.storage.queue_key = f"huey.redis.{huey.storage.name}"
-    huey.storage.schedule_key = f"huey.schedule.{huey.storage.name}"
-    huey.storage.result_key = f"huey.results.{huey.storage.name}"
+    huey = private_redis_queue(world.settings, url, "shortops-restart")
     queue = Queue(huey)
     queue_module.set_queue(queue)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from shortops.system.tasks import heartbeat
 from shortops.worker import queue as queue_module
 from shortops.worker.consumer import start_embedded_consumer
 from shortops.worker.queue import Queue, build_huey, get_queue
-from tests.conftest import require_env
+from tests.conftest import private_redis_queue, require_env
 
 
 def _beats(session: Session) -> int:
@@ -92,14 +91,8 @@ def test_redis_queue_runs_tasks(
     settings: Settings, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = require_env("SHORTOPS_TEST_REDIS_URL")
-    redis_settings = settings.model_copy(update={"queue_url": url})
-    huey = build_huey(redis_settings)
+    huey = private_redis_queue(settings, url, "shortops-test")
     assert type(huey).__name__ == "RedisHuey"
-    # A queue name of its own, so parallel runs on one Redis never take each other's tasks.
-    huey.storage.name = f"shortops-test-{uuid.uuid4().hex[:8]}"
-    huey.storage.queue_key = f"huey.redis.{huey.storage.name}"
-    huey.storage.schedule_key = f"huey.schedule.{huey.storage.name}"
-    huey.storage.result_key = f"huey.results.{huey.storage.name}"
     queue = Queue(huey)
     queue_module.set_queue(queue)
     try:
