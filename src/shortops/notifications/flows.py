@@ -99,10 +99,12 @@ def send_webhook(
         "Idempotency-Key": idempotency_key,
         "X-Shortops-Event": str(payload.get("kind", "")),
     }
-    if transport is None:  # a test transport never leaves the process
-        outbound.ensure_public(*_host_and_port(url))
+    # A test transport never leaves the process; anything else goes to a public address only.
+    hooks = {"request": [outbound.refuse_private_request]} if transport is None else {}
     try:
-        with httpx.Client(timeout=WEBHOOK_TIMEOUT, transport=transport) as client:
+        with httpx.Client(
+            timeout=WEBHOOK_TIMEOUT, transport=transport, event_hooks=hooks
+        ) as client:
             response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         # The receiver dedupes by Idempotency-Key, so even a timeout is safe to repeat.
@@ -115,11 +117,6 @@ def send_webhook(
     raise DeliveryFailed(
         channel="webhook", detail=f"HTTP {response.status_code}", retryable=retryable
     )
-
-
-def _host_and_port(url: str) -> tuple[str, int]:
-    parsed = httpx.URL(url)
-    return parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,8 @@ def beat(session: Session, *, worker: str, queue_backend: str) -> WorkerHeartbea
             },
         )
     )
-    session.execute(upsert)
-    query = select(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker)
-    return session.scalars(query.execution_options(populate_existing=True)).one()
+    returning = upsert.returning(WorkerHeartbeat)
+    return session.scalars(returning, execution_options={"populate_existing": True}).one()
 
 
 @dataclass(frozen=True)

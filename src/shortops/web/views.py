@@ -91,7 +91,6 @@ def _start_session(request: Request, session: DbSession, user: User, workspace_i
             "uid": user.id,
             "sid": secret,
             "sv": user.session_version,
-            "iat": utcnow().timestamp(),
             "ws": workspace_id,
         }
     )

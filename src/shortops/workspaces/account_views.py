@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from shortops.errors import N_, ShortopsError
 from shortops.web.csrf import csrf_protect
-from shortops.web.pages import error_message, flash, page, redirect, translate
+from shortops.web.pages import error_message, flash, redirect, translate
 from shortops.workspaces import web_sessions
 from shortops.workspaces.deps import DbSession, client_ip, web_actor_any
-from shortops.workspaces.permissions import ROLE_LABELS
 from shortops.workspaces.service import Actor
+from shortops.workspaces.views import settings_page
 
 router = APIRouter(
     prefix="/settings/account", dependencies=[Depends(csrf_protect)], include_in_schema=False
@@ -27,13 +27,11 @@ def _account_page(
 ) -> HTMLResponse:
     secret = request.session.get("sid", "")
     rows = web_sessions.list_for_user(session, user=actor.user)
-    return page(
+    return settings_page(
         request,
         "settings/account.html",
-        actor=actor,
-        active="settings",
+        actor,
         status_code=status_code,
-        role_labels=ROLE_LABELS,
         tab="account",
         sessions=[(row, web_sessions.is_current(row, secret)) for row in rows],
         **context,

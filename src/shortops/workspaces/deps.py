@@ -18,7 +18,6 @@ from shortops.errors import (
     PermissionDenied,
     SessionExpired,
 )
-from shortops.kit.clock import utcnow
 from shortops.models import User
 from shortops.web.pages import CSRF_HEADER, csrf_matches
 from shortops.workspaces import service, web_sessions
@@ -156,12 +155,12 @@ def web_user_or_none(request: Request, session: DbSession) -> User | None:
             raise SessionExpired()
         return None
     user = session.get(User, user_id)
-    max_age = request.app.state.settings.session_max_age
-    too_old = utcnow().timestamp() - float(data.get("iat", 0)) > max_age
-    if user is None or not user.is_active or data.get("sv") != user.session_version or too_old:
+    if user is None or not user.is_active or data.get("sv") != user.session_version:
         request.session.clear()
         raise SessionExpired()
-    # The cookie is signed but a copy would outlive sign-out: the server must still hold it.
+    # The cookie is signed but a copy would outlive sign-out: the server must still hold it,
+    # and its row carries the session's age.
+    max_age = request.app.state.settings.session_max_age
     live = web_sessions.find(session, secret=data.get("sid", ""), user_id=user.id, max_age=max_age)
     if live is None:
         request.session.clear()

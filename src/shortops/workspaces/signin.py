@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.orm import Session
 
 from shortops.db.upsert import dialect_insert
@@ -111,17 +111,11 @@ def _count_attempt(
             "locked_until": case((window_over, None), else_=LoginThrottle.locked_until),
         },
     ).returning(LoginThrottle.failures, LoginThrottle.first_failure_at, LoginThrottle.locked_until)
-    row = session.execute(upsert).one()
-    # RETURNING bypasses the ORM's type for SQLite's naive values: re-read through the model.
-    stored = session.execute(
-        select(LoginThrottle.first_failure_at, LoginThrottle.locked_until).where(
-            LoginThrottle.email == email
-        )
-    ).one()
+    row = session.execute(upsert).one()  # RETURNING goes through the UTC column type
     return _Attempt(
         number=int(row.failures),
-        window_start=stored.first_failure_at or now,
-        locked_until=stored.locked_until,
+        window_start=row.first_failure_at or now,
+        locked_until=row.locked_until,
     )
 
 

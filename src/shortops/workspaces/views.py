@@ -53,7 +53,7 @@ def invalid(request: Request, exc: ValidationError) -> InvalidInput:
     return InvalidInput(message)
 
 
-def _settings_page(
+def settings_page(
     request: Request, template: str, actor: Actor, *, status_code: int = 200, **context: object
 ) -> HTMLResponse:
     return page(
@@ -69,7 +69,7 @@ def _settings_page(
 
 @router.get("", response_class=HTMLResponse)
 def workspace_settings(request: Request, actor: Reader) -> HTMLResponse:
-    return _settings_page(request, "settings/workspace.html", actor, tab="workspace")
+    return settings_page(request, "settings/workspace.html", actor, tab="workspace")
 
 
 @router.post("", response_class=HTMLResponse)
@@ -108,7 +108,7 @@ def _members_page(
 ) -> HTMLResponse:
     params = PageParams(page=max(1, page_number), per_page=100)
     rows, total = service.list_members(session, workspace_id=actor.workspace.id, params=params)
-    return _settings_page(
+    return settings_page(
         request,
         "settings/members.html",
         actor,
@@ -190,7 +190,7 @@ def _tokens_page(
     request: Request, session: DbSession, actor: Actor, *, status_code: int = 200, **context: object
 ) -> HTMLResponse:
     rows, _total = service.list_tokens(session, actor=actor, params=PageParams(per_page=200))
-    return _settings_page(
+    return settings_page(
         request,
         "settings/tokens.html",
         actor,
@@ -250,7 +250,7 @@ def revoke_token(
 
 @router.get("/workspaces/new", response_class=HTMLResponse)
 def new_workspace(request: Request, actor: Admin) -> HTMLResponse:
-    return _settings_page(request, "settings/new_workspace.html", actor, tab="workspaces", form={})
+    return settings_page(request, "settings/new_workspace.html", actor, tab="workspaces", form={})
 
 
 @router.post("/workspaces", response_class=HTMLResponse)
@@ -291,7 +291,7 @@ def audit(request: Request, session: DbSession, actor: Auditor, page_number: int
     events, total = service.list_audit_events(
         session, workspace_id=actor.workspace.id, params=params
     )
-    return _settings_page(
+    return settings_page(
         request,
         "settings/audit.html",
         actor,
