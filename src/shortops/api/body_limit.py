@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shortops.errors import RequestTooLarge
 from shortops.kit.sizes import human_size
+from shortops.media.upload import MAX_CHUNK_SIZE
 
 # Export files: a year of a big channel's data zipped; the CLI accepts the same.
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
@@ -28,8 +29,6 @@ _IMPORT = re.compile(r"^(/api/v1/workspaces/\d+/metrics/imports|/measure/import)
 
 def limit_for(method: str, path: str, *, default: int) -> int:
     """The largest body accepted for this route."""
-    from shortops.media.upload import MAX_CHUNK_SIZE
-
     if method == "PUT" and _UPLOAD_CHUNK.match(path):
         return MAX_CHUNK_SIZE + _CHUNK_SLACK
     if method == "POST" and _IMPORT.match(path):
