@@ -9,7 +9,7 @@ from huey.consumer import Consumer
 
 from shortops.config import Settings
 from shortops.system.tasks import heartbeat
-from shortops.worker.queue import Queue, build_huey, get_queue, set_queue
+from shortops.worker.queue import Queue, build_huey, set_queue
 
 log = logging.getLogger("shortops.worker")
 
@@ -44,7 +44,8 @@ def start_embedded_consumer(settings: Settings) -> Consumer:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
     # Beat once at start so Settings → System shows a live worker without waiting a minute.
-    get_queue().enqueue(heartbeat)
+    # Here, not through the queue: another worker could take the message and beat in its name.
+    heartbeat()
     log.info("embedded worker started with %d threads", settings.worker_threads)
     return consumer
 
@@ -52,5 +53,5 @@ def start_embedded_consumer(settings: Settings) -> Consumer:
 def run_consumer(settings: Settings) -> None:
     """Run a standalone consumer until interrupted (SIGINT/SIGTERM stop it gracefully)."""
     consumer = build_consumer(settings)
-    get_queue().enqueue(heartbeat)
+    heartbeat()  # in this worker's own name (see start_embedded_consumer)
     consumer.run()
