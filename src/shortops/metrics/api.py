@@ -1,6 +1,7 @@
 """REST: Measure under /api/v1/workspaces/{workspace_id}/metrics/…
 
 Totals (the CLI's `metrics totals`), the overview dashboard, posts with their latest figures,
+insights (best time, drivers, forecasts, alerts; sentences in the caller's Accept-Language),
 and imports of export files (multipart; `preview=true` writes nothing).
 """
 
@@ -10,16 +11,20 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from sqlalchemy import select
 
 from shortops.errors import N_, InvalidInput, NotFound
-from shortops.metrics import dashboard, flows, queries
+from shortops.metrics import dashboard, flows, insights, queries
 from shortops.metrics.importers.types import ImportOptions
 from shortops.metrics.queries import Filters
 from shortops.metrics.schemas import (
     AccountFigures,
+    AlertRead,
+    BestTimeRead,
     DayRead,
+    DriversRead,
+    ForecastRead,
     ImportRead,
     ImportSummary,
     KpisRead,
@@ -28,6 +33,7 @@ from shortops.metrics.schemas import (
     Totals,
 )
 from shortops.models import MetricImport
+from shortops.web.pages import translate
 from shortops.workspaces.deps import DbSession, api_actor
 from shortops.workspaces.permissions import Permission
 from shortops.workspaces.service import Actor
@@ -117,6 +123,104 @@ def get_posts(
     filters = _filters(actor, start, end, platform, account_id, tag, pillar)
     posts = dashboard.published_in(session, workspace=actor.workspace, filters=filters)
     return [_post(p) for p in sorted(posts, key=lambda p: -(p.views or 0))]
+
+
+def _insight_filters(
+    actor: Actor,
+    start: date | None,
+    end: date | None,
+    platform: str | None,
+    account_id: int | None,
+    tag: str | None,
+    pillar: str | None,
+) -> Filters:
+    if start is None and end is None:
+        base = insights.default_filters(actor.workspace)
+        start, end = base.start, base.end
+    return _filters(actor, start, end, platform, account_id, tag, pillar)
+
+
+@router.get("/best-time", response_model=list[BestTimeRead])
+def get_best_time(
+    request: Request,
+    session: DbSession,
+    actor: Analyst,
+    start: date | None = None,
+    end: date | None = None,
+    platform: str | None = None,
+    account_id: int | None = None,
+    tag: str | None = None,
+    pillar: str | None = None,
+    by: Literal["account", "platform"] = "account",
+) -> list[BestTimeRead]:
+    """Views by local weekday × hour posted, against each account's usual (default: posts
+    published in the last 365 days), one grid per account or platform."""
+    filters = _insight_filters(actor, start, end, platform, account_id, tag, pillar)
+    return insights.best_times(
+        session,
+        workspace_id=actor.workspace.id,
+        filters=filters,
+        by=by,
+        gettext=lambda text: translate(request, text),
+    )
+
+
+@router.get("/drivers", response_model=DriversRead)
+def get_drivers(
+    request: Request,
+    session: DbSession,
+    actor: Analyst,
+    start: date | None = None,
+    end: date | None = None,
+    platform: str | None = None,
+    account_id: int | None = None,
+    tag: str | None = None,
+    pillar: str | None = None,
+) -> DriversRead:
+    """What goes with more views: each feature's multiplier of views with its 95% interval."""
+    filters = _insight_filters(actor, start, end, platform, account_id, tag, pillar)
+    return insights.drivers(
+        session,
+        workspace_id=actor.workspace.id,
+        filters=filters,
+        gettext=lambda text: translate(request, text),
+    )
+
+
+@router.get("/forecasts", response_model=list[ForecastRead])
+def get_forecasts(
+    request: Request,
+    session: DbSession,
+    actor: Analyst,
+    platform: str | None = None,
+    account_id: int | None = None,
+) -> list[ForecastRead]:
+    """Day-7 view forecasts of the posts younger than 7 days, with their range and verdict."""
+    filters = _insight_filters(actor, None, None, platform, account_id, None, None)
+    return insights.forecasts(
+        session,
+        workspace_id=actor.workspace.id,
+        filters=filters,
+        gettext=lambda text: translate(request, text),
+    )
+
+
+@router.get("/alerts", response_model=list[AlertRead])
+def get_alerts(
+    request: Request,
+    session: DbSession,
+    actor: Analyst,
+    days: int = Query(insights.ALERT_DAYS, ge=1, le=366),
+    account_id: int | None = None,
+) -> list[AlertRead]:
+    """Spikes, stalls and early verdicts raised in the last `days` days, newest first."""
+    return insights.recent_alerts(
+        session,
+        workspace_id=actor.workspace.id,
+        days=days,
+        account_id=account_id,
+        gettext=lambda text: translate(request, text),
+    )
 
 
 def _figures(row: dashboard.AccountRow) -> AccountFigures:

@@ -132,3 +132,93 @@ class ImportRead(BaseModel):
     updated: int
     report: dict[str, Any]
     created_at: datetime
+
+
+# --- insights ------------------------------------------------------------------------------------
+
+
+class CellRead(BaseModel):
+    """A best-time slot: `lift` is the multiplier of views against the account's usual, shrunk
+    toward 1 where posts are few; `claim` is false where there are too few posts to say."""
+
+    weekday: int | None  # 0 = Monday, in the workspace's timezone; None in the by-hour row
+    hour: int | None  # None in the by-weekday row
+    posts: int
+    lift: float
+    raw_lift: float | None
+    claim: bool
+
+
+class SlotRead(BaseModel):
+    weekday: int
+    hour: int
+    lift: float
+    posts: int
+    audience_share: float | None
+    message: str
+
+
+class BestTimeRead(BaseModel):
+    key: str
+    label: str
+    platform: str
+    account_ids: list[int]
+    posts: int
+    claim: bool
+    top: list[SlotRead]
+    messages: list[str]
+    cells: list[CellRead]  # the weekday × hour slots that have posts
+    hours: list[CellRead]  # 24: every weekday together
+    weekdays: list[CellRead]  # 7: every hour together
+    audience: list[list[float]]  # 7 × 24 shares of the busiest slot's followers online, or []
+    audience_days: int
+    skipped_day_only: int
+
+
+class EffectRead(BaseModel):
+    feature: str
+    level: str
+    reference: str
+    label: str
+    multiplier: float
+    low: float
+    high: float
+    p_value: float
+    posts: int
+    clear: bool
+    message: str
+
+
+class DriversRead(BaseModel):
+    posts: int
+    enough: bool
+    needed: int
+    r_squared: float | None
+    messages: list[str]
+    effects: list[EffectRead]
+
+
+class ForecastRead(BaseModel):
+    publication_id: int
+    account_id: int
+    title: str
+    handle: str
+    age_hours: float
+    views_now: int
+    expected: int
+    low: int
+    high: int
+    usual: int | None
+    verdict: Literal["taking_off", "underperforming"] | None
+    curve: str
+    message: str
+
+
+class AlertRead(BaseModel):
+    id: int
+    publication_id: int
+    account_id: int
+    kind: Literal["spike", "stall", "taking_off", "underperforming"]
+    day: date
+    message: str
+    created_at: datetime

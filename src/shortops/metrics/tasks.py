@@ -1,4 +1,5 @@
-"""Worker tasks of Measure: polling the platforms' read APIs on each post's cadence.
+"""Worker tasks of Measure: polling the platforms' read APIs on each post's cadence, and the
+hourly look for spikes, stalls and early verdicts (stored and notified once each).
 
 The periodic job only finds accounts with work due and sends one task per account; each task
 re-reads what is due under the account's lock, so a duplicate message polls nothing twice.
@@ -11,7 +12,7 @@ import logging
 from shortops.config import get_settings
 from shortops.db.session import session_scope
 from shortops.kit.clock import utcnow
-from shortops.metrics import polling
+from shortops.metrics import insights, polling
 from shortops.worker.queue import get_queue, periodic, task
 
 log = logging.getLogger("shortops.metrics")
@@ -40,3 +41,21 @@ def poll_metrics() -> None:
     queue = get_queue()
     for account_id in due:
         queue.enqueue(poll_account_metrics, account_id)
+
+
+@task
+def raise_workspace_alerts(workspace_id: int) -> None:
+    with session_scope(get_settings()) as session:
+        raised = insights.raise_and_notify(session, workspace_id=workspace_id)
+    if raised:
+        log.info("metrics alerts of workspace %s: %d raised", workspace_id, raised)
+
+
+@periodic(minute="17")
+def raise_metric_alerts() -> None:
+    """Send an alert run for every workspace with published posts."""
+    with session_scope(get_settings()) as session:
+        workspace_ids = insights.workspaces_with_posts(session)
+    queue = get_queue()
+    for workspace_id in workspace_ids:
+        queue.enqueue(raise_workspace_alerts, workspace_id)

@@ -90,7 +90,7 @@ def _custom_range(
     return (first, last) if first <= last else (last, first)
 
 
-def _filter_context(
+def filter_context(
     request: Request, actor: Actor, session: Any, filters: Filters
 ) -> dict[str, Any]:
     accounts = session.scalars(
@@ -109,7 +109,7 @@ def _filter_context(
     }
 
 
-def _csv(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
+def csv_response(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -122,7 +122,7 @@ def _csv(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
     )
 
 
-def _chart(figure: dict[str, Any]) -> str:
+def chart_json(figure: dict[str, Any]) -> str:
     return json.dumps(figure, default=str, ensure_ascii=False)
 
 
@@ -136,10 +136,10 @@ def overview_page(request: Request, actor: Analyst, session: DbSession) -> Respo
     export = request.query_params.get("export")
     if export == "posts":
         rows = dashboard.csv_rows_posts(found.top + found.bottom, found.names)
-        return _csv("top-posts.csv", dashboard.POST_CSV_HEADER, rows)
+        return csv_response("top-posts.csv", dashboard.POST_CSV_HEADER, rows)
     if export == "accounts":
         rows = dashboard.csv_rows_accounts(found.accounts)
-        return _csv("accounts.csv", dashboard.ACCOUNT_CSV_HEADER, rows)
+        return csv_response("accounts.csv", dashboard.ACCOUNT_CSV_HEADER, rows)
     _ = lambda text: translate(request, text)  # noqa: E731
     platform_of = found.platforms_of.get
     names = {k: service.platform_name(k) for k in set(found.platforms_of.values())}
@@ -178,9 +178,9 @@ def overview_page(request: Request, actor: Analyst, session: DbSession) -> Respo
         active="measure",
         subnav="overview",
         found=found,
-        charts={k: _chart(v) for k, v in figures.items() if v["data"]},
+        charts={k: chart_json(v) for k, v in figures.items() if v["data"]},
         can_import=role_allows(actor.role, Permission.import_metrics),
-        **_filter_context(request, actor, session, filters),
+        **filter_context(request, actor, session, filters),
     )
 
 
@@ -226,7 +226,8 @@ def posts_page(request: Request, actor: Analyst, session: DbSession) -> Response
     posts.sort(key=SORTS.get(sort, SORTS["views"]), reverse=True)
     names, _platforms = dashboard.account_labels(session, actor.workspace.id)
     if request.query_params.get("export") == "csv":
-        return _csv("posts.csv", dashboard.POST_CSV_HEADER, dashboard.csv_rows_posts(posts, names))
+        rows = dashboard.csv_rows_posts(posts, names)
+        return csv_response("posts.csv", dashboard.POST_CSV_HEADER, rows)
     return page(
         request,
         "measure/posts.html",
@@ -237,7 +238,7 @@ def posts_page(request: Request, actor: Analyst, session: DbSession) -> Response
         total=len(posts),
         sort=sort,
         names=names,
-        **_filter_context(request, actor, session, filters),
+        **filter_context(request, actor, session, filters),
     )
 
 
@@ -265,7 +266,7 @@ def post_page(
     )
     snapshots = service.snapshots_of(session, publication_id=publication_id)
     if request.query_params.get("export") == "csv":
-        return _csv(
+        return csv_response(
             f"post-{publication_id}.csv",
             ["captured_at_utc", "source", "views", "likes", "comments", "shares", "saves"],
             [
@@ -291,7 +292,7 @@ def post_page(
         figures=figures,
         account=account,
         growth=found,
-        chart=_chart(chart) if any(v is not None for v in found.views) else None,
+        chart=chart_json(chart) if any(v is not None for v in found.views) else None,
         snapshots=snapshots[-50:],
         title=service.publication_title(session, publication),
     )
@@ -310,7 +311,7 @@ def account_page(request: Request, account_id: int, actor: Analyst, session: DbS
     found = dashboard.overview(session, workspace=actor.workspace, filters=filters)
     posts = dashboard.published_in(session, workspace=actor.workspace, filters=filters)
     if request.query_params.get("export") == "csv":
-        return _csv(
+        return csv_response(
             f"account-{account.id}-days.csv",
             ["day", "views", "likes", "comments", "shares", "saves", "watch_time_s", "followers"],
             [
@@ -361,10 +362,10 @@ def account_page(request: Request, account_id: int, actor: Analyst, session: DbS
         account=account,
         found=found,
         posts=sorted(posts, key=lambda p: -(p.views or 0))[:20],
-        chart=_chart(chart) if found.days else None,
+        chart=chart_json(chart) if found.days else None,
         imports=imports,
         platform=service.platform_name(service.platform_key(account)),
-        **_filter_context(request, actor, session, filters),
+        **filter_context(request, actor, session, filters),
     )
 
 
@@ -375,7 +376,7 @@ def compare_page(request: Request, actor: Analyst, session: DbSession) -> Respon
     by = request.query_params.get("by", "platform")
     rows = found.accounts if by == "account" else found.platforms
     if request.query_params.get("export") == "csv":
-        return _csv(
+        return csv_response(
             f"compare-{by}.csv", dashboard.ACCOUNT_CSV_HEADER, dashboard.csv_rows_accounts(rows)
         )
     _ = lambda text: translate(request, text)  # noqa: E731
@@ -414,8 +415,8 @@ def compare_page(request: Request, actor: Analyst, session: DbSession) -> Respon
         rows=rows,
         by=by,
         found=found,
-        charts={k: _chart(v) for k, v in figures.items()} if rows else {},
-        **_filter_context(request, actor, session, filters),
+        charts={k: chart_json(v) for k, v in figures.items()} if rows else {},
+        **filter_context(request, actor, session, filters),
     )
 
 

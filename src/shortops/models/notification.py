@@ -21,6 +21,7 @@ class NotificationKind(enum.StrEnum):
     manual_kit_overdue = "manual_kit_overdue"
     live_link_broken = "live_link_broken"
     published = "published"
+    metric_alert = "metric_alert"
 
 
 class Notification(IdMixin, Base):

@@ -19,6 +19,7 @@ KIND_LABELS = {
     NotificationKind.manual_kit_overdue: N_("A manual post is overdue"),
     NotificationKind.live_link_broken: N_("A pasted live link does not answer"),
     NotificationKind.published: N_("A post went live"),
+    NotificationKind.metric_alert: N_("A post spiked, stalled, or is taking off or falling behind"),
 }
 
 # What goes out by webhook and e-mail when a workspace first sets them up: what needs a person.

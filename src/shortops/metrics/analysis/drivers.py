@@ -364,8 +364,8 @@ def _sentence(column: _Column, multiplier: float, low: float, high: float) -> Me
         return _pillar_sentence(column, params)
     if column.feature not in {"duration", "hour", "weekday"}:
         return Message(_TEMPLATES[column.feature], params)
-    params["level"] = _label(column.feature, column.level)
-    params["reference"] = _label(column.feature, column.reference)
+    params["level"] = level_label(column.feature, column.level)
+    params["reference"] = level_label(column.feature, column.reference)
     return Message(_TEMPLATES[column.feature], params, ("level", "reference"))
 
 
@@ -380,7 +380,7 @@ def _pillar_sentence(column: _Column, params: dict[str, object]) -> Message:
     )
 
 
-def _label(feature: str, key: str) -> str:
+def level_label(feature: str, key: str) -> str:
     """The N_ label of a duration, hour or weekday level's key."""
     if feature == "duration":
         return next(label for k, label, _ in DURATIONS if k == key)
