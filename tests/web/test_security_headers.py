@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,9 @@ def test_every_answer_carries_the_headers(client: TestClient, session: Session) 
     )
     assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
     assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    # Style attributes: only the empty one (Plotly's colour bars write `style=""`).
+    empty = base64.b64encode(hashlib.sha256(b"").digest()).decode()
+    assert policy["style-src-attr"] == f"'unsafe-hashes' 'sha256-{empty}'"
 
 
 def test_behind_https_the_browser_is_told_to_stay_on_https(settings: Any, monkeypatch: Any) -> None:

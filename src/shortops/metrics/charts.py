@@ -167,10 +167,13 @@ def heatmap(
             title,
             height=300,
             hovermode="closest",
-            yaxis={"autorange": "reversed"},
+            yaxis={"autorange": "reversed", "automargin": True},
             xaxis={"dtick": 1},
         ),
     }
+
+
+LOG_TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)
 
 
 def intervals(
@@ -207,7 +210,13 @@ def intervals(
             height=max(240, 60 + 30 * len(labels)),
             hovermode="closest",
             showlegend=False,
-            xaxis={"type": "log", "title": {"text": x_title}},
+            xaxis={
+                "type": "log",
+                "title": {"text": x_title},
+                # Round multipliers only: Plotly's own log ticks read "6 7 8 9 0.1 2 3".
+                "tickvals": LOG_TICKS,
+                "ticktext": [f"{t:g}x" for t in LOG_TICKS],
+            },
             yaxis={"automargin": True, "autorange": "reversed"},
             shapes=[
                 {

@@ -15,6 +15,8 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shortops.errors import N_
+
 # Columns of MetricPeriod / MetricDay / AccountDay / AccountPeriod (besides revenue/currency).
 FIGURE_COLUMNS = (
     "views", "likes", "comments", "shares", "saves", "watch_time_s", "avg_view_s",
@@ -29,6 +31,44 @@ SNAPSHOT_COLUMNS = (
 # Counters that only grow, so a day's share of them can be derived from two snapshots.
 COUNTERS = ("views", "likes", "comments", "shares", "saves", "watch_time_s", "followers_gained")
 FLOAT_COLUMNS = frozenset({"watch_time_s", "avg_view_s", "completion_rate"})
+
+# What a person calls each canonical figure (the import preview shows these, not the names).
+FIGURE_LABELS = {
+    "views": N_("Views"),
+    "engaged_views": N_("Engaged views"),
+    "likes": N_("Likes"),
+    "dislikes": N_("Dislikes"),
+    "comments": N_("Comments"),
+    "shares": N_("Shares"),
+    "saves": N_("Saves"),
+    "watch_time_s": N_("Watch time (hours)"),
+    "avg_view_s": N_("Average view (s)"),
+    "avg_view_pct": N_("Average share viewed"),
+    "completion_rate": N_("Completion rate"),
+    "completion_rate_5s": N_("Watched past 5 s"),
+    "bounce_rate_2s": N_("Left within 2 s"),
+    "viewed_rate": N_("Viewed, not swiped away"),
+    "impressions": N_("Impressions"),
+    "impressions_ctr": N_("Impressions click-through"),
+    "cover_ctr": N_("Cover click-through"),
+    "reach": N_("Reach"),
+    "unique_viewers": N_("Unique viewers"),
+    "new_viewers": N_("New viewers"),
+    "returning_viewers": N_("Returning viewers"),
+    "casual_viewers": N_("Casual viewers"),
+    "profile_views": N_("Profile visits"),
+    "followers_gained": N_("Followers gained"),
+    "followers_lost": N_("Followers lost"),
+    "followers_net": N_("Net followers"),
+    "followers": N_("Followers"),
+    "active_followers": N_("Followers online"),
+    "revenue": N_("Estimated revenue"),
+}
+# Figures stored as fractions (0.125), shown as percentages.
+RATE_FIGURES = frozenset(
+    {"avg_view_pct", "completion_rate", "completion_rate_5s", "bounce_rate_2s", "viewed_rate",
+     "impressions_ctr", "cover_ctr"}
+)  # fmt: skip
 
 
 def split_figures(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +23,7 @@ from shortops.metrics import importers, service
 from shortops.metrics.errors import AmbiguousExport, UnknownExportFormat
 from shortops.metrics.figures import day_end, zone
 from shortops.metrics.importers.types import (
+    METRICS,
     ColumnMapping,
     ImportOptions,
     ParsedExport,
@@ -219,13 +220,19 @@ def sample_rows(parsed: ParsedExport) -> list[dict[str, Any]]:
                 "kind": "post",
                 "label": post.title or post.remote_id or post.url or "",
                 "day": _day_text(post.published),
-                "metrics": dict(post.metrics),
+                "metrics": _in_usual_order(post.metrics),
             }
         )
     for day in parsed.account_days[:PREVIEW_ROWS]:
         rows.append({"kind": "account_day", "label": "", "day": day.day.isoformat(),
-                     "metrics": dict(day.metrics)})  # fmt: skip
+                     "metrics": _in_usual_order(day.metrics)})  # fmt: skip
     return rows
+
+
+def _in_usual_order(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Views first, then the rest as METRICS lists them (a file's own column order varies)."""
+    known = {name: metrics[name] for name in METRICS if name in metrics}
+    return known | {name: value for name, value in metrics.items() if name not in known}
 
 
 def _day_text(value: date | datetime | None) -> str:

@@ -24,6 +24,7 @@ from starlette.datastructures import FormData, UploadFile
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.metrics import charts, dashboard, flows, service
 from shortops.metrics.errors import UnknownExportFormat
+from shortops.metrics.figures import FIGURE_LABELS, RATE_FIGURES
 from shortops.metrics.importers.types import METRICS, ColumnMapping, ImportOptions, SourceFile
 from shortops.metrics.queries import SERIES_FIGURES, Filters
 from shortops.models import Account, MetricImport, Publication, PublicationFigures
@@ -432,6 +433,8 @@ def _import_context(session: Any, actor: Actor, **extra: Any) -> dict[str, Any]:
         "platform_key": service.platform_key,
         "platform_choices": service.import_platforms(),
         "known_formats": flows.known_formats(),
+        "figure_labels": FIGURE_LABELS,
+        "rate_figures": RATE_FIGURES,
         **extra,
     }
 
