@@ -176,6 +176,25 @@ API_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/workspaces/{workspace_id}/metrics/drivers"): Permission.analyze,
     ("GET", "/api/v1/workspaces/{workspace_id}/metrics/forecasts"): Permission.analyze,
     ("GET", "/api/v1/workspaces/{workspace_id}/metrics/alerts"): Permission.analyze,
+    ("GET", "/api/v1/workspaces/{workspace_id}/metrics/competitors"): Permission.analyze,
+    ("POST", "/api/v1/workspaces/{workspace_id}/metrics/competitors"): Permission.import_metrics,
+    (
+        "DELETE",
+        "/api/v1/workspaces/{workspace_id}/metrics/competitors/{competitor_id}",
+    ): Permission.import_metrics,
+    (
+        "GET",
+        "/api/v1/workspaces/{workspace_id}/metrics/competitors/{competitor_id}/snapshots",
+    ): Permission.analyze,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/metrics/competitors/{competitor_id}/snapshots",
+    ): Permission.import_metrics,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/metrics/competitors/{competitor_id}/imports",
+    ): Permission.import_metrics,
+    ("GET", "/api/v1/workspaces/{workspace_id}/metrics/benchmark"): Permission.analyze,
     ("GET", "/api/v1/workspaces/{workspace_id}/metrics/imports"): Permission.analyze,
     ("POST", "/api/v1/workspaces/{workspace_id}/metrics/imports"): Permission.import_metrics,
     ("GET", "/api/v1/workspaces/{workspace_id}/metrics/imports/{import_id}"): Permission.analyze,
@@ -232,6 +251,12 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/measure/accounts/{account_id}"): Permission.analyze,
     ("GET", "/measure/compare"): Permission.analyze,
     ("GET", "/measure/insights"): Permission.analyze,
+    ("GET", "/measure/competitors"): Permission.analyze,
+    ("POST", "/measure/competitors"): Permission.import_metrics,
+    ("GET", "/measure/competitors/{competitor_id}"): Permission.analyze,
+    ("POST", "/measure/competitors/{competitor_id}/snapshots"): Permission.import_metrics,
+    ("POST", "/measure/competitors/{competitor_id}/import"): Permission.import_metrics,
+    ("POST", "/measure/competitors/{competitor_id}/delete"): Permission.import_metrics,
     ("GET", "/measure/import"): Permission.import_metrics,
     ("POST", "/measure/import"): Permission.import_metrics,
     ("GET", "/measure/imports"): Permission.analyze,
@@ -302,6 +327,7 @@ ANY_MEDIA_IDS = {
     "post_id": 1,
     "publication_id": 1,
     "import_id": 1,
+    "competitor_id": 1,
     "report_id": 1,
     "kind": "weekly",
 }
@@ -380,6 +406,12 @@ def _api_call(
             data={"account": f"alpha_tiktok_{next(_calls)}", "year": "2026"},
             headers={"Authorization": f"Bearer {secret}"},
         )
+    if path.endswith("/competitors/{competitor_id}/imports"):
+        return client.post(
+            url,
+            files=[("file", ("rival.csv", b"date,followers\n2026-11-01,120\n", "text/csv"))],
+            headers={"Authorization": f"Bearer {secret}"},
+        )
     if (method, path) == ("PUT", "/api/v1/workspaces/{workspace_id}/uploads/{upload_id}"):
         return client.put(
             url,
@@ -418,6 +450,14 @@ def _api_call(
         ("PUT", "/api/v1/workspaces/{workspace_id}/notification-settings"): {
             "webhook_url": UNREACHABLE_HOOK,
         },
+        ("POST", "/api/v1/workspaces/{workspace_id}/metrics/competitors"): {
+            "platform": "youtube",
+            "handle": f"rival-api-{n}",
+        },
+        (
+            "POST",
+            "/api/v1/workspaces/{workspace_id}/metrics/competitors/{competitor_id}/snapshots",
+        ): {"followers": 100},
         ("POST", "/api/v1/workspaces/{workspace_id}/posts"): _post_body(world),
         ("POST", "/api/v1/workspaces/{workspace_id}/posts/validate"): _post_body(world),
         ("POST", "/api/v1/workspaces/{workspace_id}/posts/{post_id}/duplicate"): {"at": "now"},
@@ -642,9 +682,14 @@ def _web_call(
         "/publish/publications/{publication_id}/complete": {"url": "https://weibo.com/alpha/1"},
         "/publish/publications/{publication_id}/review": {"outcome": "failed"},
         "/measure/reports": {"kind": "weekly", "start": "2026-11-25"},
+        "/measure/competitors": {"platform": "youtube", "handle": f"rival-web-{next(_calls)}"},
+        "/measure/competitors/{competitor_id}/snapshots": {"followers": "1.2万"},
         "/measure/reports/schedules/{kind}": {"enabled": "1", "emails": "boss@c.example"},
     }
     data = {**forms.get(path, {}), "csrf_token": factories.csrf(client, "/login")}
+    if path == "/measure/competitors/{competitor_id}/import":
+        files = [("file", ("rival.csv", b"date,followers\n2026-11-01,120\n", "text/csv"))]
+        return client.post(url, data=data, files=files, follow_redirects=False)
     if path == "/measure/import":
         data.update(account="", new_account=f"alpha_tt_{next(_calls)}", year="2026")
         files = [("files", ("Overview.csv", _overview_csv(), "text/csv"))]
@@ -1258,6 +1303,16 @@ def _metrics_ids(session: Session, world: World, path: str) -> dict[str, Any]:
         return {"kind": "weekly"}
     if "{report_id}" in path:
         return {"report_id": _report_id(session, world)}
+    if "{competitor_id}" in path:
+        # A new one each call: a DELETE removes it.
+        from shortops.models import Competitor
+
+        rival = Competitor(
+            workspace_id=world.a.id, platform="youtube", handle=f"rival{next(_calls)}"
+        )
+        session.add(rival)
+        session.commit()
+        return {"competitor_id": rival.id}
     if "{import_id}" not in path:
         return {}
     row = MetricImport(

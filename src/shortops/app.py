@@ -24,6 +24,7 @@ from shortops.config import Settings, get_settings
 from shortops.db.session import get_engine, session_factory
 from shortops.media.links import router as media_links
 from shortops.media.views import router as media_views
+from shortops.metrics.competitor_views import router as competitor_views
 from shortops.metrics.insight_views import router as insight_views
 from shortops.metrics.views import router as metrics_views
 from shortops.notifications.views import router as notifications_views
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     app.include_router(media_views)
     app.include_router(reports_views)
     app.include_router(insight_views)
+    app.include_router(competitor_views)
     app.include_router(metrics_views)
     app.include_router(media_links)
     app.include_router(notifications_views)

@@ -123,7 +123,8 @@ def test_every_route_taking_files_or_chunks_has_a_larger_limit(app: Any) -> None
         for method in route.methods or ():
             found.append((method, route.path))
             assert limit_for(method, path, default=1) >= MAX_CHUNK_SIZE, (method, route.path)
-    assert len(found) == 4, found  # two import routes (API, page) and two chunk routes
+    # Two import routes (API, page), two competitor-file routes and two chunk routes.
+    assert len(found) == 6, found
 
 
 def test_an_export_larger_than_the_form_limit_is_accepted(

@@ -152,3 +152,31 @@ def test_import_real_exports_and_read_the_insights(
     assert drivers.locator("table tbody tr").count() >= 3, drivers.inner_text()
     assert drivers.locator(".main-svg").count() >= 1
     page.screenshot(path=SHOTS / "measure-insights.png", full_page=True)
+
+    # A competitor beside the own accounts: tracked, read by hand, its posts imported.
+    page.goto(server.url("/measure/competitors"))
+    page.select_option("select[name=platform]", "youtube")
+    page.fill("input[name=handle]", "@rival_shorts")
+    page.click("button:has-text('Track')")
+    page.wait_for_url(re.compile(r".*/measure/competitors/\d+$"))
+    page.fill("input[name=followers]", "1.2万")
+    page.click("button:has-text('Save reading')")
+    page.wait_for_selector("text=Reading saved.")
+    posts = tmp_path / "rival.csv"
+    posts.write_text(
+        "标题,链接,发布时间,播放量\n"
+        + "".join(
+            f"第{n}条,https://www.youtube.com/shorts/rival{n:06d},"
+            f"{(datetime.now() - timedelta(days=n)).strftime('%Y-%m-%d %H:%M')},{1000 * n}\n"
+            for n in range(1, 9)
+        ),
+        encoding="utf-8",
+    )
+    page.set_input_files("#competitor-import input[type=file]", str(posts))
+    page.click("#competitor-import button")
+    page.wait_for_selector("text=8 posts read: 8 new, 0 updated.")
+    page.goto(server.url("/measure/competitors"))
+    row = page.locator("#benchmark tr.bench-competitor")
+    assert "@rival_shorts" in row.inner_text() and "12K" in row.inner_text()
+    assert _charts_drawn(page) and page.locator("[data-chart][data-drawn]").count() == 3
+    page.screenshot(path=SHOTS / "measure-competitors.png", full_page=True)

@@ -24,7 +24,11 @@ MAX_IMPORT_BYTES = 512 * 1024 * 1024
 _CHUNK_SLACK = 64 * 1024
 
 _UPLOAD_CHUNK = re.compile(r"^(/api/v1/workspaces/\d+/uploads/[^/]+|/produce/uploads/[^/]+)$")
-_IMPORT = re.compile(r"^(/api/v1/workspaces/\d+/metrics/imports|/measure/import)$")
+_IMPORT = re.compile(
+    r"^(/api/v1/workspaces/\d+/metrics/imports|/measure/import"
+    r"|/api/v1/workspaces/\d+/metrics/competitors/[^/]+/imports"
+    r"|/measure/competitors/[^/]+/import)$"
+)
 
 
 def limit_for(method: str, path: str, *, default: int) -> int:

@@ -9,6 +9,7 @@ from shortops.api.content_type import json_bodies_only
 from shortops.api.schemas import ERROR_RESPONSES
 from shortops.media.api import router as media_router
 from shortops.metrics.api import router as metrics_router
+from shortops.metrics.competitor_api import router as competitors_router
 from shortops.notifications.api import router as notifications_router
 from shortops.publishing.api import router as publishing_router
 from shortops.system.api import router as system_router
@@ -26,6 +27,7 @@ def build_api_router() -> APIRouter:
         media_router,
         publishing_router,
         metrics_router,
+        competitors_router,
         notifications_router,
     ):
         router.include_router(authenticated, responses=ERROR_RESPONSES)

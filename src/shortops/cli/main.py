@@ -32,6 +32,7 @@ GROUPS: dict[str, str] = {
     "publish": "shortops.cli.publish",
     "accounts": "shortops.cli.accounts",
     "metrics": "shortops.cli.metrics",
+    "competitors": "shortops.cli.competitors",
 }
 # Top-level commands that live in a group's module: name -> (module, function).
 TOP_COMMANDS: dict[str, tuple[str, str]] = {
@@ -160,6 +161,7 @@ GROUP_HELP: dict[str, str] = {
     "publish": "The publishing engine.",
     "accounts": "Platform accounts and their health.",
     "metrics": "Figures of the workspace's posts and accounts.",
+    "competitors": "Competitors: public accounts to benchmark your own against.",
 }
 COMMAND_HELP: dict[str, str] = {
     "import": "Import a platform's export file: each row matched to its post (or a new external "

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shortops.kit.schema import UserInput
+
+# Counters above this are typing slips (no account has a quadrillion views).
+MAX_COUNT = 10**15
 
 
 class Totals(BaseModel):
@@ -222,3 +227,81 @@ class AlertRead(BaseModel):
     day: date
     message: str
     created_at: datetime
+
+
+# --- competitors ---------------------------------------------------------------------------------
+
+
+class CompetitorIn(UserInput):
+    platform: str = Field(min_length=1, max_length=32)
+    handle: str = Field(min_length=1, max_length=128)
+    display_name: str = Field("", max_length=255)
+    url: str | None = Field(None, max_length=1000, pattern=r"^https?://\S+$")
+    notes: str = Field("", max_length=2000)
+    multiline_fields: ClassVar[frozenset[str]] = frozenset({"notes"})
+
+
+class CompetitorSnapshotIn(UserInput):
+    """One reading of a competitor's public counters (at least one of them)."""
+
+    captured_at: AwareDatetime | None = None
+    followers: int | None = Field(None, ge=0, le=MAX_COUNT)
+    total_views: int | None = Field(None, ge=0, le=MAX_COUNT)
+    posts_count: int | None = Field(None, ge=0, le=MAX_COUNT)
+
+
+class CompetitorPostIn(UserInput):
+    remote_id: str | None = Field(None, max_length=128)
+    title: str = Field("", max_length=500)
+    url: str | None = Field(None, max_length=1000)
+    published_at: AwareDatetime | None = None
+    duration_s: float | None = Field(None, ge=0, le=86_400)
+    views: int | None = Field(None, ge=0, le=MAX_COUNT)
+    likes: int | None = Field(None, ge=0, le=MAX_COUNT)
+    comments: int | None = Field(None, ge=0, le=MAX_COUNT)
+
+
+class CompetitorRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    platform: str
+    handle: str
+    display_name: str
+    url: str | None
+    notes: str
+    last_error: str | None
+    created_at: datetime
+
+
+class CompetitorSnapshotRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    captured_at: datetime
+    source: str
+    followers: int | None
+    total_views: int | None
+    posts_count: int | None
+
+
+class BenchmarkRow(BaseModel):
+    """An own account or a competitor over the benchmark's window."""
+
+    kind: Literal["own", "competitor"]
+    id: int
+    label: str
+    platform: str
+    followers: int | None
+    followers_change: int | None
+    growth: float | None  # the change over the followers at the window's start
+    posts: int
+    posts_per_week: float
+    median_views: float | None
+
+
+class CompetitorImportRead(BaseModel):
+    kind: Literal["snapshots", "posts"]
+    rows: int
+    created: int
+    updated: int

@@ -55,6 +55,8 @@ ACTIONS = {
     "notification_settings.saved": N_("Changed the notification settings"),
     "metrics.imported": N_("Imported a figures file"),
     "metrics.mapping_saved": N_("Saved a column mapping for imports"),
+    "competitor.added": N_("Started tracking a competitor"),
+    "competitor.removed": N_("Stopped tracking a competitor"),
     "report.made": N_("Made a report"),
     "report.scheduled": N_("Scheduled a report"),
 }
@@ -75,6 +77,7 @@ TARGETS = {
     "metric_import": N_("Import"),
     "import_mapping": N_("Column mapping"),
     "report": N_("Report"),
+    "competitor": N_("Competitor"),
     "report_schedule": N_("Report schedule"),
 }
 
