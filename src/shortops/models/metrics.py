@@ -69,9 +69,7 @@ class MetricSnapshot(IdMixin, Base):
     __table_args__ = (UniqueConstraint("publication_id", "captured_at", "source"),)
 
     workspace_id: Mapped[int] = workspace_fk()
-    publication_id: Mapped[int] = mapped_column(
-        ForeignKey("publication.id", ondelete="CASCADE"), index=True
-    )
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id", ondelete="CASCADE"))
     captured_at: Mapped[datetime]
     source: Mapped[SnapshotSource] = mapped_column(_source_column)
     views: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -171,9 +169,7 @@ class MetricDay(_Figures, IdMixin, Base):
     )
 
     workspace_id: Mapped[int] = workspace_fk()
-    publication_id: Mapped[int] = mapped_column(
-        ForeignKey("publication.id", ondelete="CASCADE"), index=True
-    )
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     day: Mapped[date]
     origin: Mapped[DayOrigin] = mapped_column(_origin_column)
@@ -190,9 +186,8 @@ class AccountDay(_Figures, IdMixin, Base):
     )
 
     workspace_id: Mapped[int] = workspace_fk()
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (account_id, day, origin) leads with it.
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     day: Mapped[date]
     origin: Mapped[DayOrigin] = mapped_column(_origin_column)
     followers: Mapped[int | None] = mapped_column(BigInteger, default=None)
