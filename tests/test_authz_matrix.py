@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -194,6 +195,10 @@ API_ROUTES: dict[tuple[str, str], str] = {
         "POST",
         "/api/v1/workspaces/{workspace_id}/metrics/competitors/{competitor_id}/imports",
     ): Permission.import_metrics,
+    (
+        "POST",
+        "/api/v1/workspaces/{workspace_id}/metrics/competitors/{competitor_id}/refresh",
+    ): Permission.import_metrics,
     ("GET", "/api/v1/workspaces/{workspace_id}/metrics/benchmark"): Permission.analyze,
     ("GET", "/api/v1/workspaces/{workspace_id}/metrics/imports"): Permission.analyze,
     ("POST", "/api/v1/workspaces/{workspace_id}/metrics/imports"): Permission.import_metrics,
@@ -256,6 +261,7 @@ WEB_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/measure/competitors/{competitor_id}"): Permission.analyze,
     ("POST", "/measure/competitors/{competitor_id}/snapshots"): Permission.import_metrics,
     ("POST", "/measure/competitors/{competitor_id}/import"): Permission.import_metrics,
+    ("POST", "/measure/competitors/{competitor_id}/refresh"): Permission.import_metrics,
     ("POST", "/measure/competitors/{competitor_id}/delete"): Permission.import_metrics,
     ("GET", "/measure/import"): Permission.import_metrics,
     ("POST", "/measure/import"): Permission.import_metrics,
@@ -331,6 +337,23 @@ ANY_MEDIA_IDS = {
     "report_id": 1,
     "kind": "weekly",
 }
+
+
+PUBLIC_CHANNEL = "UCfakeChannel0000000001"
+
+
+@pytest.fixture(autouse=True)
+def _public_youtube(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A fake YouTube that takes shortops' API key, so a competitor's refresh succeeds where
+    the role may run it (set before `settings` reads the environment)."""
+    from tests.fakes.youtube import FakeYouTube
+
+    server = FakeYouTube()
+    server.api_keys.add("matrix-key")
+    monkeypatch.setenv("SHORTOPS_YOUTUBE_API_KEY", "matrix-key")
+    monkeypatch.setenv("SHORTOPS_YOUTUBE_API_URL", server.url)
+    yield
+    server.close()
 
 
 @dataclass
@@ -1308,7 +1331,10 @@ def _metrics_ids(session: Session, world: World, path: str) -> dict[str, Any]:
         from shortops.models import Competitor
 
         rival = Competitor(
-            workspace_id=world.a.id, platform="youtube", handle=f"rival{next(_calls)}"
+            workspace_id=world.a.id,
+            platform="youtube",
+            handle=f"rival{next(_calls)}",
+            remote_id=PUBLIC_CHANNEL,  # the fake YouTube's channel: a refresh finds it
         )
         session.add(rival)
         session.commit()

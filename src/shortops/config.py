@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         "addresses (refused by default: a workspace owner could otherwise probe the server's "
         "own network).",
     )
+    youtube_api_key: str | None = Field(
+        default=None,
+        description="A YouTube Data API key (Google Cloud console → Credentials → API key): "
+        "lets Measure → Competitors read public channels' subscribers, views and recent videos.",
+    )
+    youtube_api_url: str = Field(
+        default="https://www.googleapis.com",
+        description="Where the YouTube Data API answers (change only for a test server).",
+    )
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed logins for one email before it is locked out."
     )

@@ -38,6 +38,9 @@ What it emulates:
   `columnHeaders` + `rows`; a video younger than `analytics_lag_s` has no row yet; needs
   youtube.readonly or yt-analytics.readonly (403 `insufficientPermissions`); not charged to the
   Data API quota (separate, unconfirmed).
+- Public reads with an API key (`key=`, no bearer token): `channels.list` by `forHandle` (with or
+  without @, case-insensitive) or `id`, `playlistItems.list` and `videos.list` of the channel's
+  public videos; a key not in `api_keys` answers 400 `keyInvalid` like Google.
 - `seed_videos(n)` puts n processed videos on the channel (one an hour back, newest first) and
   `delete_video(id)` takes one away: it leaves every answer.
 """
@@ -233,6 +236,8 @@ class FakeYouTube(FakeServer):
         self.data_puts = 0
         self.session_queries = 0
         self.analytics_lag_s = 0.0
+        # API keys accepted for public reads (`key=`).
+        self.api_keys: set[str] = set()
         super().__init__()
 
     # --- controls ---------------------------------------------------------------------------
@@ -513,8 +518,24 @@ class FakeYouTube(FakeServer):
             401, "authError", "Request had invalid authentication credentials.", domain="global"
         )
 
+    def _public(self, request: Request) -> str | Response | None:
+        """With `key=` and no token: the channel's owner (public data), or Google's refusal of
+        the key; None when the request has no key."""
+        key = request.query.get("key")
+        if key is None or request.bearer():
+            return None
+        if key not in self.api_keys:
+            return google_error(
+                400, "keyInvalid", "API key not valid. Please pass a valid API key.",
+                domain="usageLimits",
+            )  # fmt: skip
+        return self.user
+
     def _reader(self, request: Request, scopes: set[str]) -> str | Response:
         """The caller of a read, or Google's refusal (expired token, missing scope)."""
+        public = self._public(request)
+        if public is not None:
+            return public
         subject = self.token_subject(request)
         if subject is None:
             return self._auth_error()
@@ -526,7 +547,10 @@ class FakeYouTube(FakeServer):
 
     @route("GET", CHANNELS_PATH)
     def channels(self, request: Request) -> Response:
-        subject = self.token_subject(request)
+        public = self._public(request)
+        if isinstance(public, Response):
+            return public
+        subject = public or self.token_subject(request)
         if subject is None:
             return self._auth_error()
         parts = set(request.query.get("part", "").split(","))
@@ -535,7 +559,13 @@ class FakeYouTube(FakeServer):
         charged = self._charge("channels.list")
         if charged is not None:
             return charged
-        if request.query.get("mine") != "true":
+        handle = request.query.get("forHandle", "").lstrip("@").casefold()
+        wanted = (
+            request.query.get("mine") == "true"
+            or handle == self.channel["customUrl"].lstrip("@").casefold()
+            or request.query.get("id") == self.channel["id"]
+        )
+        if not wanted:
             return Response.json({"kind": "youtube#channelListResponse", "items": []})
         channel: dict[str, Any] = {"kind": "youtube#channel", "id": self.channel["id"]}
         if "snippet" in parts:
@@ -791,7 +821,10 @@ class FakeYouTube(FakeServer):
 
     @route("GET", VIDEOS_PATH)
     def videos_list(self, request: Request) -> Response:
-        subject = self.token_subject(request)
+        public = self._public(request)
+        if isinstance(public, Response):
+            return public
+        subject = public or self.token_subject(request)
         if subject is None:
             return self._auth_error()
         parts = set(request.query.get("part", "").split(","))

@@ -18,7 +18,9 @@ from shortops.cli.common import (
     printable_table,
     resolve_workspace,
 )
-from shortops.metrics import competitor_files, competitors
+from shortops.config import get_settings
+from shortops.errors import ShortopsError
+from shortops.metrics import competitor_files, competitor_polling, competitors
 from shortops.metrics.analysis.loaders import workspace_zone
 from shortops.metrics.importers.types import SourceFile
 from shortops.metrics.schemas import CompetitorIn, CompetitorRead, CompetitorSnapshotIn
@@ -166,3 +168,37 @@ def remove_command(
         competitors.remove_competitor(session, actor=actor, competitor=competitor)
         session.commit()
     console.print(f"Stopped tracking @{handle.lstrip('@')}.")
+
+
+@app.command("refresh")
+def refresh_command(
+    handle: str | None = typer.Argument(None, help="One competitor (default: every YouTube one)."),
+    workspace: str | None = WorkspaceOption,
+) -> None:
+    """Read YouTube competitors' channels and latest videos from the public Data API."""
+    settings = get_settings()
+    failed = 0
+    with database() as session:
+        ws = resolve_workspace(session, workspace)
+        chosen = (
+            [competitors.find_competitor(session, workspace_id=ws.id, handle=handle)]
+            if handle
+            else [
+                c
+                for c in competitors.list_competitors(session, workspace_id=ws.id)
+                if c.platform in competitor_polling.API_PLATFORMS
+            ]
+        )
+        for competitor in chosen:
+            try:
+                found = competitor_polling.refresh(session, settings, competitor)
+                console.print(
+                    f"@{competitor.handle}: {_shown(found.followers)} subscribers, "
+                    f"{found.videos_read} recent videos read."
+                )
+            except ShortopsError as exc:
+                failed += 1
+                console.print(f"@{competitor.handle}: {exc}")
+            session.commit()
+    if failed:
+        raise typer.Exit(1)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
-from shortops.metrics import competitor_files, competitors
+from shortops.metrics import competitor_files, competitor_polling, competitors
 from shortops.metrics.analysis.loaders import workspace_zone
 from shortops.metrics.importers.types import SourceFile
 from shortops.metrics.schemas import (
@@ -18,6 +18,7 @@ from shortops.metrics.schemas import (
     CompetitorImportRead,
     CompetitorIn,
     CompetitorRead,
+    CompetitorRefreshRead,
     CompetitorSnapshotIn,
     CompetitorSnapshotRead,
 )
@@ -104,6 +105,25 @@ async def import_competitor_file(
     session.commit()
     return CompetitorImportRead(kind=found.kind, rows=found.rows, created=found.created,
                                 updated=found.updated)  # fmt: skip
+
+
+@router.post("/competitors/{competitor_id}/refresh", response_model=CompetitorRefreshRead)
+def refresh_competitor(
+    request: Request, session: DbSession, actor: Importer, competitor_id: int
+) -> CompetitorRefreshRead:
+    """Read a YouTube competitor's channel and latest videos from the public Data API now
+    (the worker does it daily). 409 `no_api_key` without SHORTOPS_YOUTUBE_API_KEY; 502
+    `competitor_read_failed` when YouTube refuses (nothing stored, the reason kept)."""
+    competitor = competitors.get_competitor(
+        session, workspace_id=actor.workspace.id, competitor_id=competitor_id
+    )
+    try:
+        found = competitor_polling.refresh(session, request.app.state.settings, competitor)
+    finally:
+        session.commit()  # the reading, or the reason it failed
+    return CompetitorRefreshRead(
+        followers=found.followers, total_views=found.total_views, videos_read=found.videos_read
+    )
 
 
 @router.get("/benchmark", response_model=list[BenchmarkRow])

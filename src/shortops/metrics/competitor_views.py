@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from shortops.errors import N_, InvalidInput, ShortopsError
-from shortops.metrics import charts, competitor_files, competitors, service
+from shortops.metrics import charts, competitor_files, competitor_polling, competitors, service
 from shortops.metrics.analysis.loaders import workspace_zone
 from shortops.metrics.importers.types import SourceFile
 from shortops.metrics.importers.values import BadValue, count
@@ -150,6 +150,8 @@ def competitor_page(
         ],
         chart=chart_json(chart) if chart else None,
         can_edit=role_allows(actor.role, Permission.import_metrics),
+        api_platform=competitor.platform in competitor_polling.API_PLATFORMS,
+        can_refresh=competitor_polling.can_refresh(request.app.state.settings, competitor),
         platform_name=service.platform_name,
     )
 
@@ -234,6 +236,26 @@ async def import_file(
     )
     message = translate(request, template).format(
         rows=found.rows, created=found.created, updated=found.updated
+    )
+    flash(request, message, "success")
+    return redirect(back)
+
+
+@router.post("/competitors/{competitor_id}/refresh", response_class=HTMLResponse)
+def refresh_competitor(
+    request: Request, competitor_id: int, actor: Importer, session: DbSession
+) -> Response:
+    competitor = _competitor(session, actor, competitor_id)
+    back = f"/measure/competitors/{competitor.id}"
+    try:
+        found = competitor_polling.refresh(session, request.app.state.settings, competitor)
+    except ShortopsError as exc:
+        session.commit()  # the reason it failed, shown on the page
+        flash(request, error_message(request, exc), "error")
+        return redirect(back)
+    session.commit()
+    message = translate(request, N_("Read from YouTube: {videos} recent videos.")).format(
+        videos=found.videos_read
     )
     flash(request, message, "success")
     return redirect(back)

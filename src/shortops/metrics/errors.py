@@ -6,14 +6,16 @@
     │   ├── UnreadableExport                        422  unreadable_export
     │   ├── TruncatedExport                         422  truncated_export
     │   └── AmbiguousExport                         422  ambiguous_export
-    └── ImportNeedsAccount      InvalidInput        422  import_needs_account
+    ├── ImportNeedsAccount      InvalidInput        422  import_needs_account
+    ├── CompetitorReadFailed    ShortopsError       502  competitor_read_failed
+    └── NoApiKey                Conflict            409  no_api_key
 
 Each message says what was wrong and what to do; placeholders are filled from the parameters.
 """
 
 from __future__ import annotations
 
-from shortops.errors import N_, InvalidInput, ShortopsError
+from shortops.errors import N_, Conflict, InvalidInput, ShortopsError
 
 
 class MetricsError(ShortopsError):
@@ -64,4 +66,20 @@ class ImportNeedsAccount(InvalidInput, MetricsError):
     template = N_(
         "Choose the {platform} account these figures belong to ({known}), or name a new one: "
         "it is created as an import-only account."
+    )
+
+
+class CompetitorReadFailed(MetricsError):
+    status = 502
+    code = "competitor_read_failed"
+    template = N_("YouTube did not answer for @{handle}: {detail}")
+
+
+class NoApiKey(Conflict, MetricsError):
+    status = 409
+    code = "no_api_key"
+    template = N_(
+        "Reading public YouTube channels needs a YouTube Data API key: set "
+        "SHORTOPS_YOUTUBE_API_KEY and restart shortops. Until then, add readings by hand or "
+        "import a file."
     )

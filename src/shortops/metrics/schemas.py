@@ -305,3 +305,11 @@ class CompetitorImportRead(BaseModel):
     rows: int
     created: int
     updated: int
+
+
+class CompetitorRefreshRead(BaseModel):
+    """What one read of the public API found."""
+
+    followers: int | None
+    total_views: int | None
+    videos_read: int

@@ -11,8 +11,10 @@ import logging
 
 from shortops.config import get_settings
 from shortops.db.session import session_scope
+from shortops.errors import ShortopsError
 from shortops.kit.clock import utcnow
-from shortops.metrics import insights, polling
+from shortops.metrics import competitor_polling, insights, polling
+from shortops.models import Competitor
 from shortops.worker.queue import get_queue, periodic, task
 
 log = logging.getLogger("shortops.metrics")
@@ -59,3 +61,29 @@ def raise_metric_alerts() -> None:
     queue = get_queue()
     for workspace_id in workspace_ids:
         queue.enqueue(raise_workspace_alerts, workspace_id)
+
+
+@periodic(hour="4", minute="41")
+def refresh_competitors() -> None:
+    """Read every YouTube competitor from the public Data API, once a day (3 quota units each)."""
+    settings = get_settings()
+    if not settings.youtube_api_key:
+        return
+    with session_scope(settings) as session:
+        ids = competitor_polling.refreshable(session)
+    queue = get_queue()
+    for competitor_id in ids:
+        queue.enqueue(refresh_competitor, competitor_id)
+
+
+@task
+def refresh_competitor(competitor_id: int) -> None:
+    settings = get_settings()
+    with session_scope(settings) as session:
+        competitor = session.get(Competitor, competitor_id)
+        if competitor is None:
+            return
+        try:
+            competitor_polling.refresh(session, settings, competitor)
+        except ShortopsError as exc:
+            log.info("competitor %s not read: %s", competitor_id, exc)
