@@ -169,3 +169,21 @@ def sign_in(page: Any, server: LiveServer, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_url("**/home")
+
+
+def server_with_owner(folder: Path, email: str, password: str) -> LiveServer:
+    """A fresh home in `folder` set up by `shortops init` (owner `email`, workspace "Studio"),
+    served; skips without Debian's Chromium or the playwright package."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run browser tests")
+    pytest.importorskip("playwright")
+    home = folder / "home"
+    home.mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "shortops", "init", "--email", email, "--password", password,
+         "--workspace", "Studio"],
+        env=server_env(home), cwd=home.parent, check=True, capture_output=True,
+    )  # fmt: skip
+    return start_healthy_server(home)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -24,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.live import CHROMIUM, LiveServer, server_env, start_healthy_server, stop_server
+from tests.e2e.live import LiveServer, server_with_owner, stop_server
 from tests.metrics.exports import DOUYIN_HEADER, shared_exports
 
 if TYPE_CHECKING:
@@ -41,17 +39,7 @@ SHOTS = Path("test-artifacts/screenshots")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run browser tests")
-    pytest.importorskip("playwright")
-    home = tmp_path_factory.mktemp("measure-done") / "home"
-    home.mkdir()
-    subprocess.run(
-        [sys.executable, "-m", "shortops", "init", "--email", EMAIL, "--password", PASSWORD,
-         "--workspace", "Studio"],
-        env=server_env(home), cwd=home.parent, check=True, capture_output=True,
-    )  # fmt: skip
-    live = start_healthy_server(home)
+    live = server_with_owner(tmp_path_factory.mktemp("measure-done"), EMAIL, PASSWORD)
     yield live
     stop_server(live)
 

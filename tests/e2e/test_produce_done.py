@@ -13,8 +13,6 @@ Skips without Debian's Chromium or the playwright package (see tests/e2e/conftes
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,10 +21,8 @@ import pytest
 
 from shortops.media.profiles import BUILTIN_PROFILES
 from tests.e2e.live import (
-    CHROMIUM,
     LiveServer,
-    server_env,
-    start_healthy_server,
+    server_with_owner,
     stop_server,
 )
 from tests.media_library.conftest import (
@@ -51,20 +47,7 @@ RENDER_TIMEOUT_MS = 240_000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run browser tests")
-    pytest.importorskip("playwright")
-    home = tmp_path_factory.mktemp("produce-done") / "home"
-    home.mkdir()
-    subprocess.run(
-        [sys.executable, "-m", "shortops", "init", "--email", EMAIL, "--password", PASSWORD,
-         "--workspace", "Studio"],
-        env=server_env(home),
-        cwd=home.parent,
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    live = start_healthy_server(home)
+    live = server_with_owner(tmp_path_factory.mktemp("produce-done"), EMAIL, PASSWORD)
     yield live
     stop_server(live)
 

@@ -7,7 +7,7 @@ and imports of export files (multipart; `preview=true` writes nothing).
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Literal
 
@@ -62,36 +62,38 @@ def get_totals(
     return Totals.model_validate(found)
 
 
-def _filters(
-    actor: Actor,
-    start: date | None,
-    end: date | None,
-    platform: str | None,
-    account_id: int | None,
-    tag: str | None,
-    pillar: str | None,
-) -> Filters:
-    base = dashboard.default_filters(actor.workspace)
-    first, last = start or base.start, end or base.end
+@dataclass
+class FilterParams:
+    """The dashboards' filters as query parameters (local days of the workspace timezone)."""
+
+    start: date | None = None
+    end: date | None = None
+    platform: str | None = None
+    account_id: int | None = None
+    tag: str | None = None
+    pillar: str | None = None
+
+
+FilterQuery = Annotated[FilterParams, Depends()]
+
+
+def _filters(actor: Actor, query: FilterParams, *, default_days: int | None = None) -> Filters:
+    base = dashboard.default_filters(actor.workspace, days=default_days or dashboard.DEFAULT_RANGE)
+    first, last = query.start or base.start, query.end or base.end
     if last < first:
         raise InvalidInput(N_("The range ends before it starts: swap start and end."))
-    return Filters(first, last, platform, account_id, tag, pillar)
+    return Filters(first, last, query.platform, query.account_id, query.tag, query.pillar)
 
 
 @router.get("/overview", response_model=OverviewRead)
 def get_overview(
     session: DbSession,
     actor: Analyst,
-    start: date | None = None,
-    end: date | None = None,
-    platform: str | None = None,
-    account_id: int | None = None,
-    tag: str | None = None,
-    pillar: str | None = None,
+    query: FilterQuery,
 ) -> OverviewRead:
     """KPIs against the period before, per platform and account, top posts, and each
     account's days (local days of the workspace timezone; default: the last 28)."""
-    filters = _filters(actor, start, end, platform, account_id, tag, pillar)
+    filters = _filters(actor, query)
     found = dashboard.overview(session, workspace=actor.workspace, filters=filters)
     return OverviewRead(
         start=filters.start,
@@ -112,32 +114,19 @@ def get_overview(
 def get_posts(
     session: DbSession,
     actor: Analyst,
-    start: date | None = None,
-    end: date | None = None,
-    platform: str | None = None,
-    account_id: int | None = None,
-    tag: str | None = None,
-    pillar: str | None = None,
+    query: FilterQuery,
 ) -> list[PostRead]:
     """Posts published on those days, with their latest figures, most viewed first."""
-    filters = _filters(actor, start, end, platform, account_id, tag, pillar)
+    filters = _filters(actor, query)
     posts = dashboard.published_in(session, workspace=actor.workspace, filters=filters)
     return [_post(p) for p in sorted(posts, key=lambda p: -(p.views or 0))]
 
 
-def _insight_filters(
-    actor: Actor,
-    start: date | None,
-    end: date | None,
-    platform: str | None,
-    account_id: int | None,
-    tag: str | None,
-    pillar: str | None,
-) -> Filters:
-    if start is None and end is None:
-        base = insights.default_filters(actor.workspace)
-        start, end = base.start, base.end
-    return _filters(actor, start, end, platform, account_id, tag, pillar)
+def _insight_filters(actor: Actor, query: FilterParams) -> Filters:
+    """As the dashboards', but a year back when no date is given."""
+    if query.start is None and query.end is None:
+        return _filters(actor, query, default_days=insights.INSIGHT_RANGE)
+    return _filters(actor, query)
 
 
 @router.get("/best-time", response_model=list[BestTimeRead])
@@ -145,17 +134,12 @@ def get_best_time(
     request: Request,
     session: DbSession,
     actor: Analyst,
-    start: date | None = None,
-    end: date | None = None,
-    platform: str | None = None,
-    account_id: int | None = None,
-    tag: str | None = None,
-    pillar: str | None = None,
+    query: FilterQuery,
     by: Literal["account", "platform"] = "account",
 ) -> list[BestTimeRead]:
     """Views by local weekday × hour posted, against each account's usual (default: posts
     published in the last 365 days), one grid per account or platform."""
-    filters = _insight_filters(actor, start, end, platform, account_id, tag, pillar)
+    filters = _insight_filters(actor, query)
     return insights.best_times(
         session,
         workspace_id=actor.workspace.id,
@@ -170,15 +154,10 @@ def get_drivers(
     request: Request,
     session: DbSession,
     actor: Analyst,
-    start: date | None = None,
-    end: date | None = None,
-    platform: str | None = None,
-    account_id: int | None = None,
-    tag: str | None = None,
-    pillar: str | None = None,
+    query: FilterQuery,
 ) -> DriversRead:
     """What goes with more views: each feature's multiplier of views with its 95% interval."""
-    filters = _insight_filters(actor, start, end, platform, account_id, tag, pillar)
+    filters = _insight_filters(actor, query)
     return insights.drivers(
         session,
         workspace_id=actor.workspace.id,
@@ -196,7 +175,7 @@ def get_forecasts(
     account_id: int | None = None,
 ) -> list[ForecastRead]:
     """Day-7 view forecasts of the posts younger than 7 days, with their range and verdict."""
-    filters = _insight_filters(actor, None, None, platform, account_id, None, None)
+    filters = _insight_filters(actor, FilterParams(platform=platform, account_id=account_id))
     return insights.forecasts(
         session,
         workspace_id=actor.workspace.id,
