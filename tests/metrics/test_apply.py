@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shortops.metrics import apply as applying
 from shortops.metrics import service
 from shortops.metrics.errors import ImportNeedsAccount
 from shortops.metrics.importers.types import (
@@ -93,8 +94,8 @@ def youtube_export() -> ParsedExport:
     )  # fmt: skip
 
 
-def apply(session: Session, account: Account, parsed: ParsedExport) -> service.Applied:
-    applied = service.apply_export(
+def apply(session: Session, account: Account, parsed: ParsedExport) -> applying.Applied:
+    applied = applying.apply_export(
         session,
         parsed=parsed,
         account=account,
@@ -266,7 +267,7 @@ def test_cumulative_snapshots_are_spread_into_days_and_summed_per_account(
             posts=[PostRow(line=2, remote_id="grow", published=published.replace(tzinfo=None),
                            metrics={"views": views})],
         )  # fmt: skip
-        service.apply_export(
+        applying.apply_export(
             session, parsed=parsed, account=youtube, tz=UTC_ZONE, captured_at=at, import_id=None
         )
         session.commit()

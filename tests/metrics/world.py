@@ -1,6 +1,6 @@
 """A workspace with two platforms' figures over two weeks, for dashboard and report tests.
 
-Written through `service.apply_export`, the path every import takes, from exports shaped as
+Written through `apply.apply_export`, the path every import takes, from exports shaped as
 the importers produce them: YouTube (channel days, lifetime post figures) and TikTok (Overview
 days). Week A = 2026-11-16..22, week B = 2026-11-23..29 (a Monday-to-Sunday week).
 """
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from shortops.metrics import service
+from shortops.metrics import apply, service
 from shortops.metrics.importers.types import AccountDayRow, ParsedExport, PostRow
 from shortops.models import Account, Role, User, Workspace
 from shortops.workspaces.service import Actor
@@ -63,7 +63,7 @@ def build(session: Session, *, name: str = "星光工作室") -> MeasureWorld:
 
 
 def _apply(session: Session, account: Account, parsed: ParsedExport) -> None:
-    service.apply_export(
+    apply.apply_export(
         session,
         parsed=parsed,
         account=account,

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 
 from shortops.errors import N_, InvalidInput
 from shortops.kit.clock import utcnow
-from shortops.metrics import importers, service
+from shortops.metrics import apply, importers, service
 from shortops.metrics.errors import AmbiguousExport, UnknownExportFormat
 from shortops.metrics.figures import day_end, zone
 from shortops.metrics.importers.types import (
@@ -48,7 +48,7 @@ class ImportOutcome:
     parsed: ParsedExport
     account: Account
     account_created: bool
-    applied: service.Applied
+    applied: apply.Applied
     record: MetricImport | None = None
     repeat_of: MetricImport | None = None  # the same file was imported before: nothing changed
     sample: list[dict[str, Any]] = field(default_factory=list)
@@ -101,7 +101,7 @@ def import_export(
     session.add(row)
     session.flush()
     tz = zone(actor.workspace.timezone)
-    applied = service.apply_export(
+    applied = apply.apply_export(
         session, parsed=parsed, account=account, tz=tz, captured_at=captured_at, import_id=row.id
     )
     outcome = ImportOutcome(parsed, account, created, applied, record=row)
@@ -180,7 +180,7 @@ def _captured_at(parsed: ParsedExport, actor: Actor, previous: MetricImport | No
     return now
 
 
-def _changed_nothing(applied: service.Applied) -> bool:
+def _changed_nothing(applied: apply.Applied) -> bool:
     return applied.created == 0 and applied.writes.added == 0 and applied.writes.changed == 0
 
 

@@ -28,7 +28,7 @@ from shortops.accounts import service as accounts_service
 from shortops.config import Settings
 from shortops.db.session import session_scope
 from shortops.kit.clock import utcnow
-from shortops.metrics import service
+from shortops.metrics import derive, service, writes
 from shortops.metrics.figures import SNAPSHOT_COLUMNS, local_day, zone
 from shortops.models import (
     Account,
@@ -270,7 +270,7 @@ class _Poller:
     def _postpone(self, publication_ids: list[int]) -> None:
         until = self.report.postponed_until or self.now + ERROR_BACKOFF
         with session_scope(self.settings) as session:
-            for part in service.chunks(publication_ids):
+            for part in writes.chunks(publication_ids):
                 for publication in session.scalars(
                     select(Publication).where(Publication.id.in_(part))
                 ):
@@ -295,11 +295,11 @@ class _Poller:
                     self.report.missing.append(remote)
                     continue
                 rows.append(self._snapshot(publication, found))
-            written = service.add_snapshots(session, rows)
+            written = writes.add_snapshots(session, rows)
             self.report.posts_read += len(batch)
             self.report.snapshots += written.added
             workspace_id = next(iter(publications.values())).workspace_id
-            service.refresh_derived(
+            derive.refresh_derived(
                 session, workspace_id=workspace_id, publication_ids=list(publications)
             )
 
@@ -373,13 +373,13 @@ class _Poller:
         if figures.followers is not None:
             workspace = session.get(Workspace, account.workspace_id)
             tz = zone(workspace.timezone if workspace else "UTC")
-            service.upsert(
+            writes.upsert(
                 session,
                 AccountDay,
                 keys=("account_id", "day", "origin"),
                 rows=[
                     {
-                        **service.figure_row(
+                        **writes.figure_row(
                             {},
                             workspace_id=account.workspace_id,
                             account_id=account.id,
@@ -425,6 +425,6 @@ class _Poller:
                 rows.append(self._snapshot(publication, post.metrics))
                 publication.polled_at = self.now
                 touched.append(publication.id)
-        written = service.add_snapshots(session, rows)
+        written = writes.add_snapshots(session, rows)
         self.report.snapshots += written.added
-        service.refresh_derived(session, workspace_id=account.workspace_id, publication_ids=touched)
+        derive.refresh_derived(session, workspace_id=account.workspace_id, publication_ids=touched)

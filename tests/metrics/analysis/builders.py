@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from shortops.metrics import service
+from shortops.metrics import derive, writes
 from shortops.metrics.analysis.common import PostHistory, PostSample, ViewReading
 from shortops.models import Account, Post, Publication, PublicationStatus, SnapshotSource
 
@@ -105,10 +105,10 @@ def add_post(
     )
     session.add(publication)
     session.flush()
-    service.add_snapshots(
+    writes.add_snapshots(
         session,
         [
-            service.snapshot_row(
+            writes.snapshot_row(
                 {"views": round(views)},
                 workspace_id=account.workspace_id,
                 publication_id=publication.id,
@@ -122,7 +122,7 @@ def add_post(
 
 
 def refresh(session: Session, account: Account, publications: Sequence[Publication]) -> None:
-    service.refresh_derived(
+    derive.refresh_derived(
         session, workspace_id=account.workspace_id, publication_ids=[p.id for p in publications]
     )
     session.commit()

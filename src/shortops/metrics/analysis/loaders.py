@@ -46,7 +46,7 @@ from shortops.metrics.queries import (
     scope_for,
     tagged_publications,
 )
-from shortops.metrics.service import chunks
+from shortops.metrics.writes import chunks
 from shortops.models import (
     Account,
     AccountCurve,

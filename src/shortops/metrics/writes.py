@@ -1,0 +1,255 @@
+"""Idempotent bulk writes of Measure: rows for the figure tables, inserted or upserted by the
+tables' natural keys in chunks, so the same file or poll applied twice changes nothing.
+
+Bulk paths load what exists in one query per chunk and compare in memory (imports are hundreds
+of thousands of rows); the largest go straight to the driver (see `insert_rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from shortops.metrics.figures import (
+    FIGURE_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    split_figures,
+)
+from shortops.models import (
+    MetricSnapshot,
+)
+
+# Large IN lists are sent in chunks below every database's parameter limit.
+CHUNK = 5_000
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- idempotent writes ---------------------------------------------------------------------------
+
+
+@dataclass
+class WriteCount:
+    """What a batch of writes did: rows added, rows whose figures changed, rows already there."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: WriteCount) -> WriteCount:
+        self.added += other.added
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        return self
+
+
+def upsert(
+    session: Session,
+    model: type[Any],
+    *,
+    keys: tuple[str, ...],
+    rows: list[dict[str, Any]],
+    compare: tuple[str, ...],
+) -> WriteCount:
+    """Insert `rows` new by `keys`, update those whose `compare` columns differ, keep the rest.
+
+    The first key column selects what to load (chunks of ids); the rest filter in memory.
+    """
+    count = WriteCount()
+    if not rows:
+        return count
+    first = keys[0]
+    existing: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
+    columns = [getattr(model, name) for name in (*keys, *compare)]
+    ids = sorted({row[first] for row in rows})
+    for part in chunks(ids):
+        query = select(model.id, *columns).where(getattr(model, first).in_(part))
+        for found in session.execute(query):
+            existing[tuple(found[1 : 1 + len(keys)])] = (found[0], tuple(found[1 + len(keys) :]))
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    added: set[tuple[Any, ...]] = set()
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        hit = existing.get(key)
+        if hit is None:
+            if key in added:  # the same key twice in one batch: the first row stands
+                count.unchanged += 1
+                continue
+            new.append(row)
+            added.add(key)
+        elif hit[1] != tuple(row.get(name) for name in compare):
+            changed.append({"id": hit[0], **{name: row.get(name) for name in compare}})
+        else:
+            count.unchanged += 1
+    insert_rows(session, model, new)
+    for part in chunks(changed):
+        session.execute(update(model), list(part))
+    count.added, count.changed = len(new), len(changed)
+    return count
+
+
+def add_snapshots(session: Session, rows: list[dict[str, Any]]) -> WriteCount:
+    """Append snapshots; one already recorded for (publication, captured_at, source) stays."""
+    count = WriteCount()
+    if not rows:
+        return count
+    seen: set[tuple[int, datetime, str]] = set()
+    ids = sorted({row["publication_id"] for row in rows})
+    for part in chunks(ids):
+        query = select(
+            MetricSnapshot.publication_id, MetricSnapshot.captured_at, MetricSnapshot.source
+        ).where(MetricSnapshot.publication_id.in_(part))
+        seen.update((pid, at, str(src)) for pid, at, src in session.execute(query))
+    new = []
+    for row in rows:
+        key = (row["publication_id"], row["captured_at"], str(row["source"]))
+        if key in seen:
+            count.unchanged += 1
+            continue
+        seen.add(key)
+        new.append(row)
+    insert_rows(session, MetricSnapshot, new)
+    count.added = len(new)
+    return count
+
+
+def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows: imports write a million, so the ORM's per-row bookkeeping, and even
+    Core's per-row parameter building, would cost more than the database does.
+
+    Rows that all give the same columns (as imports' figure rows do) go straight to the
+    driver's `executemany`, each value passed through its column's own bind processor (JSON,
+    enums, dates), computed once per distinct value; anything else goes through Core.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    statement = _direct_insert(connection, model, rows)
+    if statement is None:
+        for part in chunks(rows):
+            connection.execute(insert(model.__table__), list(part))
+        return
+    sql, convert, columns = statement
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if connection.dialect.name == "postgresql":
+            # COPY: PostgreSQL's own bulk path, several times faster than row INSERTs.
+            names = ", ".join(columns)
+            with cursor.copy(f"COPY {model.__table__.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(convert(row))
+            return
+        for part in chunks(rows, DIRECT_CHUNK):
+            cursor.executemany(sql, [convert(row) for row in part])
+    finally:
+        cursor.close()
+
+
+# Rows per executemany call of the direct path.
+DIRECT_CHUNK = 20_000
+
+
+def _direct_insert(
+    connection: Any, model: type[Any], rows: list[dict[str, Any]]
+) -> tuple[str, Callable[[dict[str, Any]], Any], list[str]] | None:
+    """The driver-level INSERT and a row converter, or None when Core must do it (rows of
+    differing columns, or a column the rows leave to a Python-side default)."""
+    names = list(rows[0])
+    first = rows[0].keys()
+    if any(row.keys() != first for row in rows):
+        return None
+    compiled = insert(model.__table__).compile(dialect=connection.dialect, column_keys=names)
+    order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+    if sorted(order) != sorted(names):
+        return None
+    processors: Mapping[str, Any] = compiled._bind_processors
+    if any(not callable(p) for p in processors.values()):
+        return None  # a tuple-valued bind (expanding IN): not an INSERT's
+    # Only a few columns need converting (JSON, enums, dates); the rest pass as they are.
+    converted = [
+        (index, _cached(processors[name]))
+        for index, name in enumerate(order)
+        if processors.get(name) is not None
+    ]
+    values_of = itemgetter(*order)
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        found = list(values_of(row)) if len(order) > 1 else [row[order[0]]]
+        for index, convert_value in converted:
+            found[index] = convert_value(found[index])
+        return found
+
+    if compiled.positional or connection.dialect.name == "postgresql":
+        convert: Callable[[dict[str, Any]], Any] = values
+    else:
+
+        def convert(row: dict[str, Any]) -> Any:
+            return dict(zip(order, values(row), strict=True))
+
+    return str(compiled), convert, order
+
+
+def _cached(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """`processor` remembered per distinct hashable value (days and origins repeat a million
+    times); an empty dict (most rows' `extra`) is converted once."""
+    if processor is None:
+        return _same
+    seen: dict[Any, Any] = {}
+    # Computed on first use: a DATE column's processor refuses anything but dates.
+    once: dict[str, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is None or (isinstance(value, dict) and not value):
+            kind = "none" if value is None else "empty"
+            if kind not in once:
+                once[kind] = processor(value)
+            return once[kind]
+        if isinstance(value, dict):
+            return processor(value)
+        try:
+            return seen[value]
+        except KeyError:
+            found = seen[value] = processor(value)
+            return found
+        except TypeError:  # unhashable
+            return processor(value)
+
+    return convert
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_EMPTY_FIGURES: dict[str, Any] = {
+    **dict.fromkeys(FIGURE_COLUMNS),
+    "revenue": None,
+    "currency": None,
+    "extra": {},
+}
+
+
+def figure_row(
+    metrics: Mapping[str, Any], currency: str | None = None, **keys: Any
+) -> dict[str, Any]:
+    """A full row for a period/day table: every figure column present (None where not said)."""
+    values, extra = split_figures(metrics, FIGURE_COLUMNS)
+    row = {**_EMPTY_FIGURES, **keys, **values, "extra": extra}
+    if row["revenue"] is not None:
+        row["currency"] = currency
+    return row
+
+
+def snapshot_row(metrics: Mapping[str, Any], **keys: Any) -> dict[str, Any]:
+    values, extra = split_figures(metrics, SNAPSHOT_COLUMNS, money=False)
+    return {**dict.fromkeys(SNAPSHOT_COLUMNS), **keys, **values, "extra": extra}
