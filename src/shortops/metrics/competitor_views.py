@@ -44,6 +44,22 @@ def _window(request: Request) -> int:
     return int(raw) if raw.isdigit() and int(raw) in WINDOWS else competitors.BENCHMARK_DAYS
 
 
+def _refused(
+    request: Request, session: DbSession, exc: ValidationError | ShortopsError, back: str
+) -> Response:
+    """A form that could not be done: nothing of it kept, the reason flashed, back to `back`."""
+    if isinstance(exc, ValidationError):
+        exc = invalid(request, exc)
+    session.rollback()
+    flash(request, error_message(request, exc), "error")
+    return redirect(back)
+
+
+def _done(request: Request, template: str, back: str, **params: Any) -> Response:
+    flash(request, translate(request, template).format(**params), "success")
+    return redirect(back)
+
+
 @router.get("/competitors", response_class=HTMLResponse)
 def competitors_page(request: Request, actor: Analyst, session: DbSession) -> Response:
     days = _window(request)
@@ -104,16 +120,10 @@ def add_competitor(
         )
         competitor = competitors.add_competitor(session, actor=actor, data=data)
         session.commit()
-    except ValidationError as exc:
-        flash(request, error_message(request, invalid(request, exc)), "error")
-        return redirect("/measure/competitors")
-    except ShortopsError as exc:
-        session.rollback()
-        flash(request, error_message(request, exc), "error")
-        return redirect("/measure/competitors")
-    message = translate(request, N_("Now tracking @{handle}.")).format(handle=competitor.handle)
-    flash(request, message, "success")
-    return redirect(f"/measure/competitors/{competitor.id}")
+    except (ValidationError, ShortopsError) as exc:
+        return _refused(request, session, exc, "/measure/competitors")
+    back = f"/measure/competitors/{competitor.id}"
+    return _done(request, N_("Now tracking @{handle}."), back, handle=competitor.handle)
 
 
 def _competitor(session: DbSession, actor: Actor, competitor_id: int) -> Competitor:
@@ -178,15 +188,9 @@ def add_snapshot(
         )
         competitors.add_snapshot(session, competitor=competitor, data=data)
         session.commit()
-    except ValidationError as exc:
-        flash(request, error_message(request, invalid(request, exc)), "error")
-        return redirect(back)
-    except ShortopsError as exc:
-        session.rollback()
-        flash(request, error_message(request, exc), "error")
-        return redirect(back)
-    flash(request, translate(request, N_("Reading saved.")), "success")
-    return redirect(back)
+    except (ValidationError, ShortopsError) as exc:
+        return _refused(request, session, exc, back)
+    return _done(request, N_("Reading saved."), back)
 
 
 def _count(raw: str) -> int | None:
@@ -226,19 +230,15 @@ async def import_file(
         found = competitor_files.import_file(session, competitor=competitor, file=source, tz=tz)
         session.commit()
     except ShortopsError as exc:
-        session.rollback()
-        flash(request, error_message(request, exc), "error")
-        return redirect(back)
+        return _refused(request, session, exc, back)
     template = (
         N_("{rows} readings read: {created} new.")
         if found.kind == "snapshots"
         else N_("{rows} posts read: {created} new, {updated} updated.")
     )
-    message = translate(request, template).format(
-        rows=found.rows, created=found.created, updated=found.updated
+    return _done(
+        request, template, back, rows=found.rows, created=found.created, updated=found.updated
     )
-    flash(request, message, "success")
-    return redirect(back)
 
 
 @router.post("/competitors/{competitor_id}/refresh", response_class=HTMLResponse)
@@ -254,11 +254,8 @@ def refresh_competitor(
         flash(request, error_message(request, exc), "error")
         return redirect(back)
     session.commit()
-    message = translate(request, N_("Read from YouTube: {videos} recent videos.")).format(
-        videos=found.videos_read
-    )
-    flash(request, message, "success")
-    return redirect(back)
+    return _done(request, N_("Read from YouTube: {videos} recent videos."), back,
+                 videos=found.videos_read)  # fmt: skip
 
 
 @router.post("/competitors/{competitor_id}/delete", response_class=HTMLResponse)
@@ -269,5 +266,4 @@ def remove_competitor(
     handle = competitor.handle
     competitors.remove_competitor(session, actor=actor, competitor=competitor)
     session.commit()
-    flash(request, translate(request, N_("Stopped tracking @{handle}.")).format(handle=handle))
-    return redirect("/measure/competitors")
+    return _done(request, N_("Stopped tracking @{handle}."), "/measure/competitors", handle=handle)
