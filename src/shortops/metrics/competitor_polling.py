@@ -8,7 +8,6 @@ when any call fails; the competitor keeps the reason in `last_error`, shown on i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,11 +25,13 @@ from shortops.metrics import competitors
 from shortops.metrics.errors import CompetitorReadFailed, NoApiKey
 from shortops.metrics.schemas import CompetitorPostIn, CompetitorSnapshotIn
 from shortops.models import Competitor, CompetitorSource
+from shortops.providers.counters import count
+from shortops.providers.youtube.metrics import duration_s, uploads_playlist
+from shortops.providers.youtube.provider import CHANNELS_PATH, PLAYLIST_ITEMS_PATH, VIDEOS_PATH
 
 API_PLATFORMS = frozenset({"youtube"})
 RECENT_VIDEOS = 50
 TIMEOUT_S = 20.0
-_DURATION = re.compile(r"^P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _channel(client: httpx.Client, competitor: Competitor) -> dict[str, Any]:
         params["id"] = competitor.remote_id
     else:
         params["forHandle"] = "@" + competitor.handle.lstrip("@")
-    items = _get(client, "/youtube/v3/channels", params).get("items") or []
+    items = _get(client, CHANNELS_PATH, params).get("items") or []
     if not items:
         raise ValueError(f"no public channel @{competitor.handle.lstrip('@')}")
     channel: dict[str, Any] = items[0]
@@ -126,12 +127,12 @@ def _channel(client: httpx.Client, competitor: Competitor) -> dict[str, Any]:
 
 
 def _recent_videos(client: httpx.Client, channel: dict[str, Any]) -> list[dict[str, Any]]:
-    uploads = channel.get("contentDetails", {}).get("relatedPlaylists", {}).get("uploads")
+    uploads = uploads_playlist(channel)
     if not uploads:
         return []
     listed = _get(
         client,
-        "/youtube/v3/playlistItems",
+        PLAYLIST_ITEMS_PATH,
         {"part": "contentDetails", "playlistId": uploads, "maxResults": RECENT_VIDEOS},
     )
     ids = [item.get("contentDetails", {}).get("videoId") for item in listed.get("items") or []]
@@ -140,7 +141,7 @@ def _recent_videos(client: httpx.Client, channel: dict[str, Any]) -> list[dict[s
         return []
     found = _get(
         client,
-        "/youtube/v3/videos",
+        VIDEOS_PATH,
         {"part": "snippet,statistics,contentDetails", "id": ",".join(ids)},
     )
     return [v for v in found.get("items") or [] if isinstance(v, dict)]
@@ -157,12 +158,12 @@ def _store(
     competitor.remote_id = str(channel.get("id") or competitor.remote_id or "")[:128] or None
     if snippet.get("title") and not competitor.display_name:
         competitor.display_name = str(snippet["title"])[:255]
-    followers = None if stats.get("hiddenSubscriberCount") else _int(stats.get("subscriberCount"))
+    followers = None if stats.get("hiddenSubscriberCount") else count(stats.get("subscriberCount"))
     reading = CompetitorSnapshotIn(
         captured_at=utcnow(),
         followers=followers,
-        total_views=_int(stats.get("viewCount")),
-        posts_count=_int(stats.get("videoCount")),
+        total_views=count(stats.get("viewCount")),
+        posts_count=count(stats.get("videoCount")),
     )
     if any(v is not None for v in (reading.followers, reading.total_views, reading.posts_count)):
         competitors.add_snapshot(
@@ -188,23 +189,8 @@ def _post(video: dict[str, Any]) -> CompetitorPostIn:
         published_at=datetime.fromisoformat(published.replace("Z", "+00:00"))
         if published
         else None,
-        duration_s=_seconds((video.get("contentDetails") or {}).get("duration")),
-        views=_int(stats.get("viewCount")),
-        likes=_int(stats.get("likeCount")),
-        comments=_int(stats.get("commentCount")),
+        duration_s=duration_s((video.get("contentDetails") or {}).get("duration")),
+        views=count(stats.get("viewCount")),
+        likes=count(stats.get("likeCount")),
+        comments=count(stats.get("commentCount")),
     )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _seconds(value: Any) -> float | None:
-    match = _DURATION.match(str(value or ""))
-    if not match or not any(match.groups()):
-        return None
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return float(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
