@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parsed = importers.read_export([file], ImportOptions())
     read_s = time.perf_counter() - start
     print(f"read:   {read_s:6.2f} s  {len(parsed.post_days) / read_s:>9,.0f} rows/s")
+    del parsed  # the import reads the file again, as `shortops import` does
 
     with tempfile.TemporaryDirectory() as folder:
         if args.postgres:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import pytest
 from cryptography.fernet import InvalidToken
 
 from shortops.kit import crypto
+from shortops.kit.gc_pause import cycle_collector_paused
 from shortops.kit.ids import random_token, slugify
 
 KEY = "k" * 48
@@ -44,3 +48,42 @@ def test_slugs_are_ascii(name: str, slug: str) -> None:
 def test_names_without_latin_letters_get_a_generated_slug() -> None:
     assert slugify("抖音矩阵").startswith("workspace-")
     assert slugify("抖音矩阵") != slugify("抖音矩阵")
+
+
+def test_the_cycle_collector_is_paused_for_a_job_and_back_after_the_last_one() -> None:
+    assert gc.isenabled()
+    first_in, second_done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def second_job() -> None:
+        first_in.wait()
+        with cycle_collector_paused():
+            seen.append(gc.isenabled())
+        second_done.set()
+
+    worker = threading.Thread(target=second_job)
+    worker.start()
+    with cycle_collector_paused():
+        seen.append(gc.isenabled())
+        first_in.set()
+        second_done.wait()
+        seen.append(gc.isenabled())  # the other job ended first: still paused for this one
+    worker.join()
+    assert seen == [False, False, False] and gc.isenabled()
+
+
+def test_a_job_that_fails_gives_the_collector_back_and_a_disabled_one_stays_off() -> None:
+    @cycle_collector_paused()
+    def job() -> None:
+        raise ValueError("broken file")
+
+    with pytest.raises(ValueError):
+        job()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycle_collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -330,6 +330,25 @@ def test_a_row_with_a_bad_number_is_skipped_with_its_column_and_value() -> None:
     assert skip.line == 3 and skip.params == {"column": "播放量", "value": "many", "kind": "number"}
 
 
+def test_each_bad_row_is_skipped_once_for_its_first_bad_cell_in_line_order() -> None:
+    good = ex.DOUYIN_ROWS[0]
+    two_bad = [*good[:4], "many", *good[5:10], "lots", *good[11:]]  # 播放量 and a later count
+    later = [*good[:10], "lots", *good[11:]]
+    parsed = read(("作品数据.csv", ex.csv_bytes([ex.DOUYIN_HEADER, two_bad, good, later])))
+    assert len(parsed.posts) == 1 and parsed.posts[0].line == 3
+    assert [(s.line, s.params["value"]) for s in parsed.skipped] == [(2, "many"), (4, "lots")]
+    assert parsed.skipped[0].params["column"] == "播放量"
+
+
+def test_an_unknown_column_keeps_numbers_as_figures_and_the_rest_as_text() -> None:
+    header = [*ex.WECHAT_ROWS[0], "备注", "完播占比"]
+    rows = [header, [*ex.WECHAT_ROWS[1], "置顶", "12%"], [*ex.WECHAT_ROWS[1], "", "n/a%"]]
+    first, second = read(("视频号数据.csv", ex.csv_bytes(rows))).posts
+    assert first.extra == {"备注": "置顶"} and first.metrics["完播占比"] == 0.12
+    # "n/a%" reads as no rate: kept as the text it is, not a failed import.
+    assert second.extra == {"完播占比": "n/a%"} and "备注" not in second.extra
+
+
 def test_files_of_two_exports_are_refused_together() -> None:
     with pytest.raises(AmbiguousExport, match="different exports"):
         read(

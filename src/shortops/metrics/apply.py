@@ -23,6 +23,7 @@ from shortops.metrics.writes import (
     WriteCount,
     add_snapshots,
     figure_row,
+    figure_rows,
     snapshot_row,
     upsert,
 )
@@ -251,8 +252,16 @@ _COMPARED = (*FIGURE_COLUMNS, "revenue", "currency", "extra")
 def _post_days(applier: ExportApplier, parsed: ParsedExport) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     account = applier.account
+    day_row = figure_rows(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        origin=DayOrigin.import_,
+        import_id=applier.import_id,
+    )
     # Chart data repeats a video on every day: look each one up once.
     seen: dict[tuple[str | None, str | None], Publication | None] = {}
+    ids: dict[tuple[str | None, str | None], int] = {}
+    repeats = 0  # rows of a post met before: matched
     for row in parsed.post_days:
         key = (row.remote_id, row.title)
         if key in seen:
@@ -260,7 +269,7 @@ def _post_days(applier: ExportApplier, parsed: ParsedExport) -> list[dict[str, A
             if publication is None:
                 applier.skip(row.file or parsed.name, row.line, NO_POST)
             else:
-                applier.applied.matched += 1
+                repeats += 1
         else:
             publication = applier.publication_for(
                 file=row.file or parsed.name,
@@ -273,19 +282,12 @@ def _post_days(applier: ExportApplier, parsed: ParsedExport) -> list[dict[str, A
                 once=False,
             )
             seen[key] = publication
+            if publication is not None:
+                ids[key] = publication.id  # read once: an ORM attribute costs per access
         if publication is None:
             continue
-        rows.append(
-            figure_row(
-                row.metrics,
-                workspace_id=account.workspace_id,
-                publication_id=publication.id,
-                account_id=account.id,
-                day=row.day,
-                origin=DayOrigin.import_,
-                import_id=applier.import_id,
-            )
-        )
+        rows.append(day_row(row.metrics, publication_id=ids[key], day=row.day))
+    applier.applied.matched += repeats
     return rows
 
 

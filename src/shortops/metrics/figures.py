@@ -7,10 +7,11 @@ column for is kept in its `extra` JSON. Local days are days in the workspace's t
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,10 +73,13 @@ RATE_FIGURES = frozenset(
 
 
 def split_figures(
-    metrics: Mapping[str, int | float | Decimal], columns: Iterable[str], *, money: bool = True
+    metrics: Mapping[str, int | float | Decimal],
+    columns: tuple[str, ...],
+    *,
+    money: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(column values, extra JSON) of `metrics` for a table with `columns`."""
-    wanted = set(columns)
+    wanted = _column_set(columns)
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, value in metrics.items():
@@ -86,6 +90,11 @@ def split_figures(
         else:
             extra[name] = str(value) if isinstance(value, Decimal) else value
     return values, extra
+
+
+@cache
+def _column_set(columns: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(columns)  # split_figures runs once per imported row
 
 
 def zone(name: str) -> ZoneInfo:

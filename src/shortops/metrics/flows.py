@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from shortops.errors import N_, InvalidInput
 from shortops.kit.clock import utcnow
+from shortops.kit.gc_pause import cycle_collector_paused
 from shortops.metrics import apply, importers, service
 from shortops.metrics.errors import AmbiguousExport, UnknownExportFormat
 from shortops.metrics.figures import day_end, zone
@@ -66,6 +67,7 @@ def files_sha256(files: Sequence[SourceFile]) -> str:
     return digest.hexdigest()
 
 
+@cycle_collector_paused()
 def import_export(
     session: Session,
     *,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shortops.errors import N_
+from shortops.kit.gc_pause import cycle_collector_paused
 from shortops.metrics.errors import AmbiguousExport, UnknownExportFormat
 from shortops.metrics.importers import generic, postlists, tiktok, youtube
 from shortops.metrics.importers.tables import Table, open_tables
@@ -51,6 +52,7 @@ def _detect(headers: list[str]) -> tuple[str, str] | None:
     return None
 
 
+@cycle_collector_paused()
 def read_export(
     files: Sequence[SourceFile], options: ImportOptions = ImportOptions()
 ) -> ParsedExport:

@@ -7,13 +7,15 @@ columns it does not know under their own header in `extra`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from shortops.errors import N_
 from shortops.metrics.importers import values
+from shortops.metrics.importers.tables import Table
 from shortops.metrics.importers.types import Number, Skipped
 
 Parser = Callable[[Any], Any]
@@ -64,9 +66,6 @@ class Columns:
 
     found: dict[str, Column]  # header as in the file -> column
     extra: list[str]  # headers the format does not know: kept in `extra`
-    # Cells repeat (Chart data repeats each video's title, publish time and duration on every
-    # day, and every video on each date): each distinct cell of a column is read once.
-    memo: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
     @classmethod
     def resolve(
@@ -93,7 +92,7 @@ class Columns:
         return all(self.header_of(n) is not None for n in names)
 
 
-@dataclass
+@dataclass(slots=True)
 class RowValues:
     """One row read through `Columns`: canonical values, figures, extra cells."""
 
@@ -102,64 +101,109 @@ class RowValues:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class BadCell(Exception):
-    """A cell its column cannot hold; `skip` says which, for the report."""
-
-    def __init__(self, skip: Skipped) -> None:
-        super().__init__(skip.reason)
-        self.skip = skip
-
-
-MEMO_SIZE = 50_000
 BAD_CELL = N_('column "{column}" holds "{value}", which is not a {kind}')
 
 
-def read_row(
-    columns: Columns, record: Mapping[str, Any], *, line: int, file: str, fields: Iterable[str]
-) -> RowValues:
-    """Read `record`; names in `fields` are identity/time fields, every other known name is a
-    figure. Raises BadCell for the first cell that does not read."""
-    field_names = set(fields)
-    out = RowValues()
-    for header, column in columns.found.items():
-        cell = record.get(header, "")
-        memo = columns.memo.setdefault(header, {})
-        try:
-            value = memo[cell] if cell in memo else column.read(cell)
-        except values.BadValue as exc:
-            raise BadCell(
-                Skipped(
-                    line=line,
-                    reason=BAD_CELL,
-                    params={"column": header, "value": exc.text[:80], "kind": exc.kind},
-                    file=file,
-                )
-            ) from None
-        if len(memo) < MEMO_SIZE:
-            memo[cell] = value
-        if value is None:
+def read_rows(
+    columns: Columns, table: Table, *, fields: Iterable[str], skipped: list[Skipped]
+) -> Iterator[tuple[int, RowValues]]:
+    """(line, values) of each row of `table`; names in `fields` are identity/time fields, every
+    other known name is a figure. A row with a cell its column cannot read is left out, its
+    first such cell (in column order) appended to `skipped` in line order.
+
+    Cells are read a column at a time, each distinct cell once: exports repeat them (Chart data
+    writes each video's title, publish time and duration on every day), and a million rows are
+    read."""
+    wanted = set(fields)
+    known = [(h, c, *_read_column(c, table.cells(h))) for h, c in columns.found.items()]
+    bad = _bad_rows(table, known)
+    field_part = [(c.name, cells) for _, c, cells, _ in known if c.name in wanted]
+    metric_part = [(c.name, cells) for _, c, cells, _ in known if c.name not in wanted]
+    extra_part = [(h, _read_extra_column(table.cells(h))) for h in columns.extra]
+    groups = [_row_tuples(part) for part in (field_part, metric_part, extra_part)]
+    field_names, metric_names, extra_names = (
+        tuple(name for name, _ in part) for part in (field_part, metric_part, extra_part)
+    )
+    for index, (line, field_cells, metric_cells, extra_cells) in enumerate(
+        zip(table.lines, *groups, strict=False)
+    ):
+        if bad and index in bad:
+            skipped.append(bad[index])
             continue
-        if column.name in field_names:
-            out.fields[column.name] = value
-        else:
-            out.metrics[column.name] = value
-    for header in columns.extra:
-        cell = record.get(header, "")
+        metrics = {n: v for n, v in zip(metric_names, metric_cells, strict=False) if v is not None}
+        extra = {}
+        for name, value in zip(extra_names, extra_cells, strict=False):
+            # A figure the format has no name for is still kept (under its header, as extra).
+            if isinstance(value, str):
+                extra[name] = value
+            elif value is not None:
+                metrics[name] = value
+        fields_ = {n: v for n, v in zip(field_names, field_cells, strict=False) if v is not None}
+        yield line, RowValues(fields_, metrics, extra)
+
+
+def _row_tuples(part: list[tuple[str, list[Any]]]) -> Iterable[tuple[Any, ...]]:
+    """Each row's values of `part`'s columns (empty tuples when it has none)."""
+    return zip(*(cells for _, cells in part), strict=False) if part else repeat(())
+
+
+class _Unread:
+    """A cell its column could not read (stands in for its value)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: values.BadValue) -> None:
+        self.error = error
+
+
+def _read_column(column: Column, cells: list[Any]) -> tuple[list[Any], bool]:
+    """The column's values, and whether any cell did not read."""
+    read: dict[Any, Any] = {}
+    unread = False
+    for cell in set(cells):
+        try:
+            read[cell] = column.read(cell)
+        except values.BadValue as exc:
+            read[cell] = _Unread(exc)
+            unread = True
+    return list(map(read.__getitem__, cells)), unread
+
+
+def _bad_rows(table: Table, known: list[tuple[str, Column, list[Any], bool]]) -> dict[int, Skipped]:
+    """Row index -> the skip of its first unreadable cell."""
+    bad: dict[int, Skipped] = {}
+    for header, _, cells, unread in reversed(known):  # the first column's reason wins
+        if not unread:
+            continue
+        for index, value in enumerate(cells):
+            if isinstance(value, _Unread):
+                error = value.error
+                bad[index] = Skipped(
+                    line=table.lines[index],
+                    reason=BAD_CELL,
+                    params={"column": header, "value": error.text[:80], "kind": error.kind},
+                    file=table.name,
+                )
+    return bad
+
+
+def _read_extra_column(cells: list[Any]) -> list[Any]:
+    """A column the format does not know: a number where the cell reads as one, else its text
+    (a str), None where empty."""
+    read: dict[Any, Any] = {}
+    for cell in set(cells):
         if values.is_empty(cell):
+            read[cell] = None
             continue
         number = _number_or_none(cell)
-        # A figure the format has no name for is still kept (under its header, as extra).
-        if number is not None:
-            out.metrics[header] = number
-        else:
-            out.extra[header] = str(cell)
-    return out
+        read[cell] = str(cell) if number is None else number
+    return list(map(read.__getitem__, cells))
 
 
 def _number_or_none(cell: Any) -> Number | None:
-    if isinstance(cell, str) and cell.strip().endswith("%"):
-        return values.rate(cell)
     try:
+        if isinstance(cell, str) and cell.strip().endswith("%"):
+            return values.rate(cell)
         return values.number(cell)
-    except values.BadValue:
+    except values.BadValue:  # text after all ("n%" that is no rate): kept as text
         return None

@@ -12,7 +12,7 @@ from typing import Any
 from shortops.errors import N_
 from shortops.metrics.errors import AmbiguousExport
 from shortops.metrics.importers import values
-from shortops.metrics.importers.columns import BadCell, Column, Columns, key, parser_for, read_row
+from shortops.metrics.importers.columns import Column, Columns, key, parser_for, read_rows
 from shortops.metrics.importers.postlists import POST_LISTS, post_row
 from shortops.metrics.importers.tables import Table
 from shortops.metrics.importers.types import (
@@ -136,12 +136,7 @@ def read(table: Table, mapping: ColumnMapping, name: str) -> ParsedExport:
         columns={table.name: list(table.headers)},
     )
     days = []
-    for line, record in table.records():
-        try:
-            row = read_row(columns, record, line=line, file=table.name, fields=IDENTITY_FIELDS)
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
+    for line, row in read_rows(columns, table, fields=IDENTITY_FIELDS, skipped=parsed.skipped):
         if "day" not in fields:
             parsed.posts.append(post_row(row.fields, row.metrics, row.extra, line, table.name))
             continue

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shortops.metrics.importers import values
-from shortops.metrics.importers.columns import BadCell, Column, Columns, read_row
+from shortops.metrics.importers.columns import Column, Columns, read_rows
 from shortops.metrics.importers.tables import Table
 from shortops.metrics.importers.types import ExportKind, ParsedExport, PostRow
 
@@ -127,12 +127,7 @@ def read(post_list: PostList, tables: list[Table], name: str) -> ParsedExport:
         parsed.columns[table.name] = list(table.headers)
         parsed.rows_read += len(table.rows)
         columns = Columns.resolve(table.headers, post_list.aliases, post_list.ignore)
-        for line, record in table.records():
-            try:
-                row = read_row(columns, record, line=line, file=table.name, fields=FIELDS)
-            except BadCell as bad:
-                parsed.skipped.append(bad.skip)
-                continue
+        for line, row in read_rows(columns, table, fields=FIELDS, skipped=parsed.skipped):
             parsed.posts.append(post_row(row.fields, row.metrics, row.extra, line, table.name))
     return parsed
 

@@ -44,6 +44,12 @@ class Table:
             cells = list(row[:width]) + [""] * (width - len(row))
             yield line, dict(zip(self.headers, cells, strict=True))
 
+    def cells(self, header: str) -> list[Any]:
+        """Every data row's cell under `header` ("" where a row is short); of two columns of
+        one name, the last, as `records` reads them."""
+        index = len(self.headers) - 1 - self.headers[::-1].index(header)
+        return [row[index] if index < len(row) else "" for row in self.rows]
+
     def column(self, header: str) -> list[Any]:
         index = self.headers.index(header)
         return [row[index] if index < len(row) else "" for row in self.rows]
@@ -123,7 +129,7 @@ def csv_table(name: str, data: bytes) -> Table:
     lines: list[int] = []
     try:
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if "".join(row).strip():  # rows of blank cells are left out
                 rows.append(row)
                 lines.append(reader.line_num)
     except csv.Error:

@@ -17,7 +17,7 @@ from typing import Any
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
 from shortops.metrics.importers import values
-from shortops.metrics.importers.columns import BadCell, Column, Columns, read_row
+from shortops.metrics.importers.columns import Column, Columns, read_rows
 from shortops.metrics.importers.tables import Table
 from shortops.metrics.importers.types import (
     AccountDayRow,
@@ -242,12 +242,7 @@ def _read_days(
     by_day: dict[date, AccountDayRow],
 ) -> None:
     columns = Columns.resolve(table.headers, aliases)
-    for line, record in table.records():
-        try:
-            row = read_row(columns, record, line=line, file=table.name, fields=("day",))
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
+    for line, row in read_rows(columns, table, fields=("day",), skipped=parsed.skipped):
         moment = _dated(parsed, table, years, line, row.fields.get("day"))
         if moment is None:
             continue
@@ -281,12 +276,7 @@ def _read_days(
 
 def _read_activity(parsed: ParsedExport, table: Table, years: YearReader) -> None:
     columns = Columns.resolve(table.headers, ACTIVITY)
-    for line, record in table.records():
-        try:
-            row = read_row(columns, record, line=line, file=table.name, fields=("day",))
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
+    for line, row in read_rows(columns, table, fields=("day",), skipped=parsed.skipped):
         moment = _dated(parsed, table, years, line, row.fields.get("day"))
         hour, active = row.metrics.get("hour"), row.metrics.get("active_followers")
         if moment is None:
@@ -302,14 +292,9 @@ def _read_activity(parsed: ParsedExport, table: Table, years: YearReader) -> Non
 
 def _read_content(parsed: ParsedExport, table: Table, years: YearReader) -> None:
     columns = Columns.resolve(table.headers, CONTENT)
-    for line, record in table.records():
-        try:
-            row = read_row(
-                columns, record, line=line, file=table.name, fields=("title", "url", "published")
-            )
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
+    for line, row in read_rows(
+        columns, table, fields=("title", "url", "published"), skipped=parsed.skipped
+    ):
         published = row.fields.get("published")
         if published is not None:
             published = _dated(parsed, table, years, line, published)

@@ -15,12 +15,11 @@ from typing import Any
 from shortops.errors import N_
 from shortops.metrics.importers import values
 from shortops.metrics.importers.columns import (
-    BadCell,
     Column,
     Columns,
     RowValues,
     hours_to_seconds,
-    read_row,
+    read_rows,
 )
 from shortops.metrics.importers.tables import Table
 from shortops.metrics.importers.types import (
@@ -142,12 +141,7 @@ def _order(table: Table, header: str) -> values.DateOrder:
 def _read_table(parsed: ParsedExport, table: Table) -> None:
     aliases, currency = _aliases(table.headers)
     columns = Columns.resolve(table.headers, aliases)
-    for line, record in table.records():
-        try:
-            row = read_row(columns, record, line=line, file=table.name, fields=FIELDS)
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
+    for line, row in read_rows(columns, table, fields=FIELDS, skipped=parsed.skipped):
         remote_id = row.fields.get("remote_id")
         if remote_id == TOTAL and not row.fields.get("title"):
             parsed.account_total = row.metrics
@@ -216,12 +210,7 @@ def _dated_rows(
     aliases, _ = _aliases(table.headers)
     aliases["Date"] = Column("day", _day_reader(table))
     columns = Columns.resolve(table.headers, aliases)
-    for line, record in table.records():
-        try:
-            row = read_row(columns, record, line=line, file=table.name, fields=fields)
-        except BadCell as bad:
-            parsed.skipped.append(bad.skip)
-            continue
+    for line, row in read_rows(columns, table, fields=fields, skipped=parsed.skipped):
         day = row.fields.get("day")
         if day is None:
             parsed.skipped.append(Skipped(line, N_("the row has no date"), file=table.name))
