@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from shortops.config import Settings
 from shortops.db.base import Base
 from shortops.db.migrate import current_revision, head_revision, upgrade
 from shortops.db.session import get_engine
-from shortops.models import MetricSnapshot, Publication, SnapshotSource
+from shortops.models import DayOrigin, MetricDay, MetricSnapshot, Publication, SnapshotSource
 from tests import factories
 
 
@@ -106,6 +106,39 @@ def test_foreign_keys_are_enforced(session: Session) -> None:
     session.add(Publication(workspace_id=999, account_id=999, idempotency_key="orphan"))
     with pytest.raises(IntegrityError):
         session.commit()
+
+
+def test_a_days_rows_go_with_its_account_and_workspace_through_the_publication(
+    session: Session,
+) -> None:
+    """metric_day's only foreign key is its publication's: deleting an account or a workspace
+    still takes the days with it (docs/decisions/0009-metric-day-keys.md)."""
+    owner = factories.create_user(session)
+    days_left = []
+    for deleted in ("account", "workspace"):
+        ws = factories.create_workspace(session, owner=owner, name=deleted)
+        account = factories.create_account(session, workspace=ws)
+        publication = Publication(
+            workspace_id=ws.id, account_id=account.id, idempotency_key=deleted
+        )
+        session.add(publication)
+        session.flush()
+        session.add(
+            MetricDay(
+                workspace_id=ws.id,
+                publication_id=publication.id,
+                account_id=account.id,
+                day=date(2026, 11, 1),
+                origin=DayOrigin.import_,
+                views=5,
+            )
+        )
+        session.commit()
+        session.delete(account if deleted == "account" else ws)
+        session.commit()
+        session.expunge_all()
+        days_left.append(session.scalar(select(func.count()).select_from(MetricDay)))
+    assert days_left == [0, 0]
 
 
 def test_head_read_from_files_is_alembics_head() -> None:

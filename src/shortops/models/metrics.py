@@ -168,12 +168,16 @@ class MetricDay(_Figures, IdMixin, Base):
         Index("ix_metric_day_workspace_day", "workspace_id", "day"),
     )
 
-    workspace_id: Mapped[int] = workspace_fk()
+    # Only the publication is a foreign key (its deletion takes the days with it; its
+    # workspace's and account's do so through it). The workspace, account and import are
+    # copies kept for filtering: checking them on each of the millions of rows an import writes
+    # cost more than the rest of the insert (docs/decisions/0009-metric-day-keys.md).
+    workspace_id: Mapped[int]
     publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[int]
     day: Mapped[date]
     origin: Mapped[DayOrigin] = mapped_column(_origin_column)
-    import_id: Mapped[int | None] = _import_fk()
+    import_id: Mapped[int | None] = mapped_column(default=None)
 
 
 class AccountDay(_Figures, IdMixin, Base):
