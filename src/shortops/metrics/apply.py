@@ -18,7 +18,7 @@ from shortops.metrics.figures import (
     published_moment,
 )
 from shortops.metrics.importers.types import ParsedExport
-from shortops.metrics.service import create_external, post_index, remote_id_from_url
+from shortops.metrics.service import add_externals, new_external, post_index, remote_id_from_url
 from shortops.metrics.writes import (
     WriteCount,
     add_snapshots,
@@ -35,6 +35,7 @@ from shortops.models import (
     DayOrigin,
     MetricDay,
     MetricPeriod,
+    Post,
     Publication,
     SnapshotSource,
 )
@@ -96,7 +97,10 @@ class ExportApplier:
         self.captured_at = captured_at
         self.index = post_index(session, account=account, tz=tz)
         self.applied = Applied()
-        self.first_line: dict[int, tuple[str, int]] = {}
+        # Each publication a row named (new ones have no id until `write_created`), with the
+        # file and line that first did.
+        self.first_line: dict[Publication, tuple[str, int]] = {}
+        self.created: list[tuple[Post, Publication]] = []
 
     def publication_for(
         self,
@@ -120,8 +124,7 @@ class ExportApplier:
             if not (remote_id or url or title):
                 self.skip(file, line, NO_POST)
                 return None
-            found = create_external(
-                self.session,
+            post, found = new_external(
                 account=self.account,
                 remote_id=remote_id
                 or (remote_id_from_url(self.index.platform, url) if url else None),
@@ -131,18 +134,27 @@ class ExportApplier:
                 precision=precision,
                 duration_s=duration_s,
             )
+            self.created.append((post, found))
             self.index.add(found, title or "")
             self.applied.created += 1
         else:
-            if once and found.id in self.first_line:
-                _, first = self.first_line[found.id]
+            if once and found in self.first_line:
+                _, first = self.first_line[found]
                 self.skip(file, line, N_("the same post as line {first}"), first=first)
                 return None
             self._fill_in(found, moment, precision, duration_s)
             self.applied.matched += 1
-        self.first_line.setdefault(found.id, (file, line))
-        self.applied.publications.add(found.id)
+        self.first_line.setdefault(found, (file, line))
         return found
+
+    def write_created(self) -> None:
+        """Insert the external posts met since the last call, all at once (they get ids)."""
+        add_externals(self.session, self.created)
+        self.created.clear()
+
+    def touched(self) -> set[int]:
+        """The ids of every publication a row named (after `write_created`)."""
+        return {publication.id for publication in self.first_line}
 
     def _id_in(self, url: str | None) -> str | None:
         return remote_id_from_url(self.index.platform, url) if url else None
@@ -183,17 +195,24 @@ def apply_export(
     ]
     snapshots: list[dict[str, Any]] = []
     periods: list[dict[str, Any]] = []
-    for row in parsed.posts:
-        publication = applier.publication_for(
-            file=row.file or parsed.name,
-            line=row.line,
-            remote_id=row.remote_id,
-            url=row.url,
-            title=row.title,
-            published=row.published,
-            duration_s=row.duration_s,
-            once=True,
+    named = [
+        (
+            row,
+            applier.publication_for(
+                file=row.file or parsed.name,
+                line=row.line,
+                remote_id=row.remote_id,
+                url=row.url,
+                title=row.title,
+                published=row.published,
+                duration_s=row.duration_s,
+                once=True,
+            ),
         )
+        for row in parsed.posts
+    ]
+    applier.write_created()
+    for row, publication in named:
         if publication is None:
             continue
         keys = {"workspace_id": account.workspace_id, "publication_id": publication.id}
@@ -237,6 +256,7 @@ def apply_export(
         compare=_COMPARED,
     )
     applied.writes += _account_figures(applier, parsed)
+    applied.publications = applier.touched()
     refresh_derived(
         session, workspace_id=account.workspace_id, publication_ids=applied.publications
     )
@@ -250,28 +270,14 @@ _COMPARED = (*FIGURE_COLUMNS, "revenue", "currency", "extra")
 
 
 def _post_days(applier: ExportApplier, parsed: ParsedExport) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
     account = applier.account
-    day_row = figure_rows(
-        workspace_id=account.workspace_id,
-        account_id=account.id,
-        origin=DayOrigin.import_,
-        import_id=applier.import_id,
-    )
     # Chart data repeats a video on every day: look each one up once.
     seen: dict[tuple[str | None, str | None], Publication | None] = {}
-    ids: dict[tuple[str | None, str | None], int] = {}
     repeats = 0  # rows of a post met before: matched
     for row in parsed.post_days:
         key = (row.remote_id, row.title)
-        if key in seen:
-            publication = seen[key]
-            if publication is None:
-                applier.skip(row.file or parsed.name, row.line, NO_POST)
-            else:
-                repeats += 1
-        else:
-            publication = applier.publication_for(
+        if key not in seen:
+            seen[key] = applier.publication_for(
                 file=row.file or parsed.name,
                 line=row.line,
                 remote_id=row.remote_id,
@@ -281,14 +287,24 @@ def _post_days(applier: ExportApplier, parsed: ParsedExport) -> list[dict[str, A
                 duration_s=row.duration_s,
                 once=False,
             )
-            seen[key] = publication
-            if publication is not None:
-                ids[key] = publication.id  # read once: an ORM attribute costs per access
-        if publication is None:
-            continue
-        rows.append(day_row(row.metrics, publication_id=ids[key], day=row.day))
+        elif seen[key] is None:
+            applier.skip(row.file or parsed.name, row.line, NO_POST)
+        else:
+            repeats += 1
     applier.applied.matched += repeats
-    return rows
+    applier.write_created()
+    ids = {key: publication.id for key, publication in seen.items() if publication is not None}
+    day_row = figure_rows(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        origin=DayOrigin.import_,
+        import_id=applier.import_id,
+    )
+    return [
+        day_row(row.metrics, publication_id=ids[key], day=row.day)
+        for row in parsed.post_days
+        if (key := (row.remote_id, row.title)) in ids
+    ]
 
 
 def _account_figures(applier: ExportApplier, parsed: ParsedExport) -> WriteCount:

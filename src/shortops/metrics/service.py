@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
@@ -167,7 +168,6 @@ class PostIndex:
     by_id: dict[str, Publication] = field(default_factory=dict)
     by_url: dict[str, Publication] = field(default_factory=dict)
     by_title: dict[str, list[Publication]] = field(default_factory=lambda: defaultdict(list))
-    titles: dict[int, str] = field(default_factory=dict)
 
     def add(self, publication: Publication, title: str) -> None:
         if publication.remote_id:
@@ -176,7 +176,6 @@ class PostIndex:
             self.by_url[normalise_url(publication.url)] = publication
         if title:
             self.by_title[normalise_title(title)].append(publication)
-            self.titles[publication.id] = title
 
     def find(
         self,
@@ -258,14 +257,48 @@ def create_external(
     duration_s: float | None,
 ) -> Publication:
     """A publication shortops did not publish, found by an import or a poll (with its post)."""
-    post = Post(workspace_id=account.workspace_id, title=title[:500], hashtags=hashtags_in(title))
-    session.add(post)
+    post, publication = new_external(
+        account=account,
+        remote_id=remote_id,
+        url=url,
+        title=title,
+        published_at=published_at,
+        precision=precision,
+        duration_s=duration_s,
+    )
+    add_externals(session, [(post, publication)])
+    return publication
+
+
+def add_externals(session: Session, created: Sequence[tuple[Post, Publication]]) -> None:
+    """Insert external posts and their publications: two batched INSERTs however many (an
+    import may create thousands; one flush each cost seconds)."""
+    if not created:
+        return
+    session.add_all([post for post, _ in created])
     session.flush()
+    for post, publication in created:
+        publication.post_id = post.id
+    session.add_all([publication for _, publication in created])
+    session.flush()
+
+
+def new_external(
+    *,
+    account: Account,
+    remote_id: str | None,
+    url: str | None,
+    title: str,
+    published_at: datetime | None,
+    precision: str,
+    duration_s: float | None,
+) -> tuple[Post, Publication]:
+    """An external post and publication, not yet added: `add_externals` writes them."""
+    post = Post(workspace_id=account.workspace_id, title=title[:500], hashtags=hashtags_in(title))
     identity = remote_id or url or f"{title}|{published_at.isoformat() if published_at else ''}"
     key = hashlib.sha256(f"external:{account.id}:{identity}".encode()).hexdigest()
     publication = Publication(
         workspace_id=account.workspace_id,
-        post_id=post.id,
         account_id=account.id,
         status=PublicationStatus.published,
         idempotency_key=key,
@@ -276,9 +309,7 @@ def create_external(
         published_precision=precision,
         duration_s=duration_s,
     )
-    session.add(publication)
-    session.flush()
-    return publication
+    return post, publication
 
 
 # --- one post's history ---------------------------------------------------------------------
