@@ -11,8 +11,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from operator import is_not, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, insert, select, update
@@ -138,8 +137,9 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
     Core's per-row parameter building, would cost more than the database does.
 
     Rows that all give the same columns (as imports' figure rows do) go straight to the
-    driver's `executemany`, each value passed through its column's own bind processor (JSON,
-    enums, dates), computed once per distinct value; anything else goes through Core.
+    driver (`executemany`; on PostgreSQL `COPY`), built a column at a time, each column's
+    bind processor (JSON, enums, dates) run once per distinct value; anything else goes
+    through Core.
     """
     if not rows:
         return
@@ -149,18 +149,19 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
         for part in chunks(rows):
             connection.execute(insert(model.__table__), list(part))
         return
-    sql, convert, columns = statement
+    sql, parameters, columns = statement
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if connection.dialect.name == "postgresql":
             # COPY: PostgreSQL's own bulk path, several times faster than row INSERTs.
             names = ", ".join(columns)
             with cursor.copy(f"COPY {model.__table__.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(convert(row))
+                for part in chunks(rows, DIRECT_CHUNK):
+                    for values in parameters(part):
+                        copy.write_row(values)
             return
         for part in chunks(rows, DIRECT_CHUNK):
-            cursor.executemany(sql, [convert(row) for row in part])
+            cursor.executemany(sql, parameters(part))
     finally:
         cursor.close()
 
@@ -168,14 +169,16 @@ def insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) 
 # Rows per executemany call of the direct path.
 DIRECT_CHUNK = 20_000
 
+Parameters = Callable[[Sequence[dict[str, Any]]], list[Any]]
+
 
 def _direct_insert(
     connection: Any, model: type[Any], rows: list[dict[str, Any]]
-) -> tuple[str, Callable[[dict[str, Any]], Any], list[str]] | None:
-    """The driver-level INSERT and a row converter, or None when Core must do it (rows of
-    differing columns, or a column the rows leave to a Python-side default)."""
+) -> tuple[str, Parameters, list[str]] | None:
+    """The driver-level INSERT and what turns rows into its parameters, or None when Core
+    must do it (rows of differing columns, or a column the rows leave to a Python default)."""
     first = rows[0].keys()
-    if any(row.keys() != first for row in rows):
+    if any(map(first.__ne__, map(dict.keys, rows))):
         return None
     names = _said_columns(model, rows)
     compiled = insert(model.__table__).compile(dialect=connection.dialect, column_keys=names)
@@ -188,78 +191,71 @@ def _direct_insert(
     copying = connection.dialect.name == "postgresql"
     json_columns = {c.name for c in model.__table__.c if isinstance(c.type, JSON)}
     # Only a few columns need converting (JSON, enums, dates); the rest pass as they are.
-    converted = [
-        # COPY takes JSON as text: written once per distinct value here rather than by the
-        # driver's JSON adapter on each of a million rows.
-        (index, _cached(json.dumps) if copying and name in json_columns else _cached(processor))
-        for index, name in enumerate(order)
-        if (processor := processors.get(name)) is not None or (copying and name in json_columns)
-    ]
-    values_of = itemgetter(*order)
+    # COPY takes JSON as text: written here once per distinct value rather than by the
+    # driver's JSON adapter on each of a million rows.
+    converters = {
+        name: json.dumps if copying and name in json_columns else processors.get(name)
+        for name in order
+    }
 
-    def values(row: dict[str, Any]) -> list[Any]:
-        found = list(values_of(row)) if len(order) > 1 else [row[order[0]]]
-        for index, convert_value in converted:
-            found[index] = convert_value(found[index])
-        return found
+    def parameters(part: Sequence[dict[str, Any]]) -> list[Any]:
+        columns = [_converted(converters[n], list(map(itemgetter(n), part))) for n in order]
+        tuples = list(zip(*columns, strict=True))
+        if compiled.positional or copying:
+            return tuples
+        return [dict(zip(order, values, strict=True)) for values in tuples]
 
-    if compiled.positional or copying:
-        convert: Callable[[dict[str, Any]], Any] = values
-    else:
-
-        def convert(row: dict[str, Any]) -> Any:
-            return dict(zip(order, values(row), strict=True))
-
-    return str(compiled), convert, order
-
-
-_is_said = partial(is_not, None)  # (C-level: a million rows are checked per column)
+    return str(compiled), parameters, order
 
 
 def _said_columns(model: type[Any], rows: list[dict[str, Any]]) -> list[str]:
     """The columns of `rows` to send: a nullable column without a default that every row
     leaves None is left out (it is NULL either way), which halves SQLite's work on an import's
     day rows (a file gives a few of the twenty figure columns)."""
-    table = model.__table__
-    said = []
-    for name in rows[0]:
-        column = table.c[name]
-        omissible = column.nullable and column.default is None and column.server_default is None
-        if not omissible or any(map(_is_said, map(itemgetter(name), rows))):
-            said.append(name)
-    return said
+    table, first = model.__table__, rows[0]
+    unsure = [
+        name
+        for name, value in first.items()
+        if value is None
+        and table.c[name].nullable
+        and table.c[name].default is None
+        and table.c[name].server_default is None
+    ]
+    left_out = set(unsure) - _said_somewhere(unsure, rows)
+    return [name for name in first if name not in left_out]
 
 
-def _cached(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    """`processor` remembered per distinct hashable value (days and origins repeat a million
-    times); an empty dict (most rows' `extra`) is converted once."""
+def _said_somewhere(names: list[str], rows: list[dict[str, Any]]) -> set[str]:
+    """Which of `names` some row gives a value (not None)."""
+    if not names:
+        return set()
+    values_of = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    try:
+        distinct = set(map(values_of, rows))  # C-level: a million rows, mostly all None
+    except TypeError:  # an unhashable value (a JSON list): the slow way
+        return {n for n in names if any(row[n] is not None for row in rows)}
+    return {n for values in distinct for n, v in zip(names, values, strict=True) if v is not None}
+
+
+def _converted(processor: Callable[[Any], Any] | None, values: list[Any]) -> list[Any]:
+    """`values` through `processor`, run once per distinct value (days and origins repeat a
+    million times); an empty dict (most rows' `extra`) is converted once."""
     if processor is None:
-        return _same
-    seen: dict[Any, Any] = {}
-    # Computed on first use: a DATE column's processor refuses anything but dates.
-    once: dict[str, Any] = {}
-
-    def convert(value: Any) -> Any:
-        if value is None or (isinstance(value, dict) and not value):
-            kind = "none" if value is None else "empty"
-            if kind not in once:
-                once[kind] = processor(value)
-            return once[kind]
-        if isinstance(value, dict):
-            return processor(value)
-        try:
-            return seen[value]
-        except KeyError:
-            found = seen[value] = processor(value)
-            return found
-        except TypeError:  # unhashable
-            return processor(value)
-
-    return convert
-
-
-def _same(value: Any) -> Any:
-    return value
+        return values
+    try:
+        done = {value: processor(value) for value in set(values)}
+    except TypeError:  # unhashable: JSON
+        empty: list[Any] = []
+        out = []
+        for value in values:
+            if value == {}:
+                if not empty:
+                    empty.append(processor(value))
+                out.append(empty[0])
+            else:
+                out.append(processor(value))
+        return out
+    return list(map(done.__getitem__, values))
 
 
 _EMPTY_FIGURES: dict[str, Any] = {
