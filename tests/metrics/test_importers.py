@@ -340,6 +340,16 @@ def test_each_bad_row_is_skipped_once_for_its_first_bad_cell_in_line_order() -> 
     assert parsed.skipped[0].params["column"] == "播放量"
 
 
+def test_lines_count_cells_that_span_lines_and_blank_rows() -> None:
+    good, bad = list(ex.DOUYIN_ROWS[0]), list(ex.DOUYIN_ROWS[0])
+    good[0] = "两行的\n标题"
+    bad[0], bad[4] = "坏行", "many"
+    data = ex.csv_bytes([ex.DOUYIN_HEADER, good]) + b"\n" + ex.csv_bytes([bad])
+    parsed = read(("作品数据.csv", data))
+    assert [(p.title, p.line) for p in parsed.posts] == [("两行的\n标题", 3)]
+    assert [s.line for s in parsed.skipped] == [5]  # header 1, the title 2-3, blank 4
+
+
 def test_an_unknown_column_keeps_numbers_as_figures_and_the_rest_as_text() -> None:
     header = [*ex.WECHAT_ROWS[0], "备注", "完播占比"]
     rows = [header, [*ex.WECHAT_ROWS[1], "置顶", "12%"], [*ex.WECHAT_ROWS[1], "", "n/a%"]]

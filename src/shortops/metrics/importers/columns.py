@@ -7,7 +7,7 @@ columns it does not know under their own header in `extra`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
@@ -156,7 +156,7 @@ class _Unread:
         self.error = error
 
 
-def _read_column(column: Column, cells: list[Any]) -> tuple[list[Any], bool]:
+def _read_column(column: Column, cells: Sequence[Any]) -> tuple[list[Any], bool]:
     """The column's values, and whether any cell did not read."""
     read: dict[Any, Any] = {}
     unread = False
@@ -187,7 +187,7 @@ def _bad_rows(table: Table, known: list[tuple[str, Column, list[Any], bool]]) ->
     return bad
 
 
-def _read_extra_column(cells: list[Any]) -> list[Any]:
+def _read_extra_column(cells: Sequence[Any]) -> list[Any]:
     """A column the format does not know: a number where the cell reads as one, else its text
     (a str), None where empty."""
     read: dict[Any, Any] = {}

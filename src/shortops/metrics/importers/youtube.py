@@ -132,7 +132,7 @@ def read(tables: list[tuple[str, Table]], options: ImportOptions, name: str) -> 
 def _order(table: Table, header: str) -> values.DateOrder:
     # Excel re-saves Studio's ISO dates as 13-06-2025 (day first in most locales).
     return (
-        values.guess_order(table.column(header), default="dmy")
+        values.guess_order(dict.fromkeys(table.cells(header)), default="dmy")
         if header in table.headers
         else "ymd"
     )
