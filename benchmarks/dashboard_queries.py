@@ -6,7 +6,7 @@
 The workspace has `--accounts` accounts on four platforms, each with publications (a post with
 hashtags and a pillar) that have 50 snapshots each, one derived day per snapshot day, their
 latest figures and each account's daily post totals: the tables `refresh_derived` keeps. Rows
-are written in bulk , the queries run through the app's own code
+are written in bulk as imports write them, the queries run through the app's own code
 (`shortops.metrics.dashboard` / `queries`), each `--runs` times with varying filters. Target
 (issue 5): p95 <= 150 ms.
 """
@@ -24,13 +24,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, text
 
 from shortops.db.base import Base
 from shortops.db.migrate import upgrade
 from shortops.db.session import make_engine, session_factory
 from shortops.metrics import dashboard, queries
 from shortops.metrics.queries import Filters
+from shortops.metrics.writes import insert_rows
 from shortops.models import (
     Account,
     AccountDay,
@@ -74,13 +75,13 @@ def _rows_in_chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, A
 
 
 def _write(engine: Engine, model: type[Base], rows: Iterator[dict[str, Any]]) -> int:
-    """Bulk-write rows through Core executemany (batched multi-row INSERTs on both engines)."""
-    table = model.__table__  # type: ignore[attr-defined]
+    """Bulk-write rows as imports do (`metrics.writes.insert_rows`: executemany, or COPY)."""
     written = 0
-    with engine.begin() as conn:
+    with session_factory(engine)() as session:
         for chunk in _rows_in_chunks(rows):
-            conn.execute(insert(table), chunk)
+            insert_rows(session, model, chunk)
             written += len(chunk)
+        session.commit()
     return written
 
 
