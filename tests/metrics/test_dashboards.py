@@ -110,6 +110,21 @@ def test_posts_page_sorts_and_exports_every_post(
     assert {r["title"]: int(r["views"]) for r in rows} == {p[1]: p[3] for p in POSTS}
 
 
+def test_the_posts_page_shows_the_first_posts_by_the_sort_and_counts_them_all(
+    app: Any, session: Session, world: MeasureWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shortops.metrics import views
+
+    monkeypatch.setattr(views, "POSTS_SHOWN", 2)
+    page = _client(app, world.analyst).get(f"/measure/posts?{WEEK_B_QUERY}&sort=views")
+    assert POSTS[0][1] in page.text and POSTS[1][1] in page.text
+    assert POSTS[2][1] not in page.text  # the least viewed: only in the CSV
+    assert "Posts published in this range: 3" in page.text
+    assert "The first 2 are shown" in page.text
+    newest = _client(app, world.analyst).get(f"/measure/posts?{WEEK_B_QUERY}&sort=published")
+    assert POSTS[2][1] in newest.text and POSTS[0][1] not in newest.text
+
+
 def test_a_viewer_cannot_see_figures_and_an_analyst_may_import(
     app: Any, session: Session, world: MeasureWorld
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from shortops.metrics import queries
 from shortops.metrics.figures import day_end, day_start, local_day, zone
-from shortops.metrics.queries import DayFigures, Filters, Kpis, PostLine
+from shortops.metrics.queries import DayFigures, Filters, Kpis, PostLine, PostViews
 from shortops.metrics.service import platform_key, platform_name
 from shortops.models import Account, MetricSnapshot, Publication, Workspace
 
@@ -104,10 +104,17 @@ def overview(session: Session, *, workspace: Workspace, filters: Filters) -> Ove
         kept = queries.kept_publications(session, scope=scope, filters=both)
     days = queries.daily_figures(session, scope=scope, filters=filters, kept=kept)
     before = queries.daily_figures(session, scope=scope, filters=filters.previous(), kept=kept)
-    posts = published_in(session, workspace=workspace, filters=filters, scope=scope)
+    tz = zone(workspace.timezone)
+    posts = queries.post_views(
+        session,
+        scope=scope,
+        published_from=day_start(filters.start, tz),
+        published_to=day_end(filters.end, tz),
+        keep=queries.tag_matcher(filters),
+    )
     names, platforms_of = account_labels(session, workspace.id)
     accounts = _account_rows(days, posts, names, platforms_of)
-    ranked = sorted((p for p in posts if p.views is not None), key=lambda p: -(p.views or 0))
+    top, bottom = _top_and_bottom(session, scope, posts)
     return Overview(
         filters=filters,
         kpis=queries.kpis(days),
@@ -115,8 +122,8 @@ def overview(session: Session, *, workspace: Workspace, filters: Filters) -> Ove
         days=days,
         accounts=accounts,
         platforms=_platform_rows(accounts),
-        top=ranked[:TOP_POSTS],
-        bottom=list(reversed(ranked[-TOP_POSTS:])) if len(ranked) > TOP_POSTS else [],
+        top=top,
+        bottom=bottom,
         names=names,
         platforms_of=platforms_of,
         has_data=bool(days or posts),
@@ -142,16 +149,59 @@ def published_in(
     )
 
 
+def published_page(
+    session: Session,
+    *,
+    workspace: Workspace,
+    filters: Filters,
+    sort: Callable[[PostViews], float],
+    limit: int,
+) -> tuple[list[PostLine], int]:
+    """The first `limit` posts published on the filters' days by `sort` (largest first; ties
+    newest first), loaded in full, and how many posts there are."""
+    tz = zone(workspace.timezone)
+    scope = queries.scope_for(session, workspace_id=workspace.id, filters=filters)
+    posts = queries.post_views(
+        session,
+        scope=scope,
+        published_from=day_start(filters.start, tz),
+        published_to=day_end(filters.end, tz),
+        keep=queries.tag_matcher(filters),
+    )
+    shown = [p.publication_id for p in sorted(posts, key=sort, reverse=True)[:limit]]
+    lines = {
+        line.publication_id: line
+        for line in queries.post_lines(session, scope=scope, publication_ids=shown)
+    }
+    return [lines[i] for i in shown if i in lines], len(posts)
+
+
+def _top_and_bottom(
+    session: Session, scope: queries.Scope, posts: Sequence[PostViews]
+) -> tuple[list[PostLine], list[PostLine]]:
+    """The most and the least viewed posts (ties: the newer first), loaded in full."""
+    ranked = sorted((p for p in posts if p.views is not None), key=lambda p: -(p.views or 0))
+    top = [p.publication_id for p in ranked[:TOP_POSTS]]
+    bottom = [p.publication_id for p in reversed(ranked[-TOP_POSTS:])]
+    if len(ranked) <= TOP_POSTS:
+        bottom = []
+    lines = {
+        line.publication_id: line
+        for line in queries.post_lines(session, scope=scope, publication_ids=[*top, *bottom])
+    }
+    return [lines[i] for i in top if i in lines], [lines[i] for i in bottom if i in lines]
+
+
 def _account_rows(
     days: Sequence[DayFigures],
-    posts: Sequence[PostLine],
+    posts: Sequence[PostViews],
     names: dict[int, str],
     platforms_of: dict[int, str],
 ) -> list[AccountRow]:
     by_account: dict[int, list[DayFigures]] = defaultdict(list)
     for row in days:
         by_account[row.account_id].append(row)
-    posts_of: dict[int, list[PostLine]] = defaultdict(list)
+    posts_of: dict[int, list[PostViews]] = defaultdict(list)
     for post in posts:
         posts_of[post.account_id].append(post)
     rows = []

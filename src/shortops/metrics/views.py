@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -209,7 +209,9 @@ def _engagement_chart(found: dashboard.Overview, _: Any) -> dict[str, Any]:
 
 # --- posts -----------------------------------------------------------------------------------
 
-SORTS = {
+POSTS_SHOWN = 500  # the rest are in the CSV export
+# Both a post's full line and its counts (`PostViews`) have these.
+SORTS: dict[str, Callable[[Any], float]] = {
     "views": lambda p: p.views or 0,
     "likes": lambda p: p.likes or 0,
     "comments": lambda p: p.comments or 0,
@@ -222,21 +224,25 @@ SORTS = {
 @router.get("/posts", response_class=HTMLResponse)
 def posts_page(request: Request, actor: Analyst, session: DbSession) -> Response:
     filters = filters_from(request, actor)
-    posts = dashboard.published_in(session, workspace=actor.workspace, filters=filters)
     sort = request.query_params.get("sort", "views")
-    posts.sort(key=SORTS.get(sort, SORTS["views"]), reverse=True)
+    key = SORTS.get(sort, SORTS["views"])
     names, _platforms = dashboard.account_labels(session, actor.workspace.id)
     if request.query_params.get("export") == "csv":
-        rows = dashboard.csv_rows_posts(posts, names)
+        every = dashboard.published_in(session, workspace=actor.workspace, filters=filters)
+        every.sort(key=key, reverse=True)
+        rows = dashboard.csv_rows_posts(every, names)
         return csv_response("posts.csv", dashboard.POST_CSV_HEADER, rows)
+    posts, total = dashboard.published_page(
+        session, workspace=actor.workspace, filters=filters, sort=key, limit=POSTS_SHOWN
+    )
     return page(
         request,
         "measure/posts.html",
         actor=actor,
         active="measure",
         subnav="posts",
-        posts=posts[:500],
-        total=len(posts),
+        posts=posts,
+        total=total,
         sort=sort,
         names=names,
         **filter_context(request, actor, session, filters),
