@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from shortops.config import Settings, get_settings
@@ -113,8 +113,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    url = require_env("SHORTOPS_TEST_DATABASE_URL")
+def postgres_url(worker_id: str) -> Iterator[str]:
+    url = _worker_database(require_env("SHORTOPS_TEST_DATABASE_URL"), worker_id)
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -122,6 +122,25 @@ def postgres_url() -> Iterator[str]:
     upgrade(engine)
     engine.dispose()
     yield url
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    """The database this pytest-xdist worker owns: `<name>_<worker>` beside the one given
+    (created when missing), so parallel workers never drop each other's tables. A run without
+    workers uses the database given."""
+    if worker_id == "master":
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker_id}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if found.first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 def _truncate_all(engine: Engine) -> None:

@@ -123,6 +123,7 @@ def test_killing_a_worker_mid_upload_never_uploads_twice(
     assert set(_statuses(world.settings).values()) == {S.published}
 
 
+@pytest.mark.serial  # restarts the PostgreSQL every other test uses
 def test_postgresql_restarted_under_a_running_worker_loses_nothing(
     world: World, start_worker: object
 ) -> None:
