@@ -209,6 +209,10 @@ def test_value_at_does_not_extrapolate() -> None:
     assert dashboard.value_at(curve, 6) == 60.0
     assert dashboard.value_at(curve, 11) is None
     assert dashboard.value_at([], 1) is None
+    # At a snapshot's own age, that snapshot; between two at one age, the first of them.
+    assert dashboard.value_at(curve, 10) == 100.0
+    assert dashboard.value_at([(2.0, 20.0), (4.0, 40.0), (4.0, 45.0), (8.0, 80.0)], 4) == 40.0
+    assert dashboard.value_at([(2.0, 20.0), (4.0, 40.0), (4.0, 45.0), (8.0, 80.0)], 5) == 53.75
 
 
 def test_totals_api_matches_the_cli_contract(

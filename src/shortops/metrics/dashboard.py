@@ -8,6 +8,7 @@ CSV export writes, so the three never disagree.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -325,15 +326,18 @@ def value_at(curve: Sequence[tuple[float, float]], age: float) -> float | None:
     if age < curve[0][0] and curve[0][0] > 2 * age:
         # Publishing (0 views) and a first snapshot days later say little about hour `age`.
         return None
-    before = (0.0, 0.0)
-    for point in curve:
-        if point[0] >= age:
-            span = point[0] - before[0]
-            if span <= 0:
-                return point[1]
-            return before[1] + (point[1] - before[1]) * (age - before[0]) / span
-        before = point
-    return None
+    # The first snapshot at or after `age` (the curve is oldest first; 200 curves × 16 ages).
+    index = bisect_left(curve, age, key=_age)
+    point = curve[index]
+    before = curve[index - 1] if index else (0.0, 0.0)
+    span = point[0] - before[0]
+    if span <= 0:
+        return point[1]
+    return before[1] + (point[1] - before[1]) * (age - before[0]) / span
+
+
+def _age(point: tuple[float, float]) -> float:
+    return point[0]
 
 
 def csv_rows_posts(posts: Sequence[PostLine], names: dict[int, str]) -> list[list[Any]]:
