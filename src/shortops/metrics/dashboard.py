@@ -105,14 +105,7 @@ def overview(session: Session, *, workspace: Workspace, filters: Filters) -> Ove
         kept = queries.kept_publications(session, scope=scope, filters=both)
     days = queries.daily_figures(session, scope=scope, filters=filters, kept=kept)
     before = queries.daily_figures(session, scope=scope, filters=filters.previous(), kept=kept)
-    tz = zone(workspace.timezone)
-    posts = queries.post_views(
-        session,
-        scope=scope,
-        published_from=day_start(filters.start, tz),
-        published_to=day_end(filters.end, tz),
-        keep=queries.tag_matcher(filters),
-    )
+    posts = _published_views(session, workspace, filters, scope)
     names, platforms_of = account_labels(session, workspace.id)
     accounts = _account_rows(days, posts, names, platforms_of)
     top, bottom = _top_and_bottom(session, scope, posts)
@@ -160,21 +153,35 @@ def published_page(
 ) -> tuple[list[PostLine], int]:
     """The first `limit` posts published on the filters' days by `sort` (largest first; ties
     newest first), loaded in full, and how many posts there are."""
-    tz = zone(workspace.timezone)
     scope = queries.scope_for(session, workspace_id=workspace.id, filters=filters)
-    posts = queries.post_views(
+    posts = _published_views(session, workspace, filters, scope)
+    shown = [p.publication_id for p in sorted(posts, key=sort, reverse=True)[:limit]]
+    return _lines_of(session, scope, shown), len(posts)
+
+
+def _published_views(
+    session: Session, workspace: Workspace, filters: Filters, scope: queries.Scope
+) -> list[PostViews]:
+    """The counts of the posts published on the filters' local days."""
+    tz = zone(workspace.timezone)
+    return queries.post_views(
         session,
         scope=scope,
         published_from=day_start(filters.start, tz),
         published_to=day_end(filters.end, tz),
         keep=queries.tag_matcher(filters),
     )
-    shown = [p.publication_id for p in sorted(posts, key=sort, reverse=True)[:limit]]
+
+
+def _lines_of(session: Session, scope: queries.Scope, ids: list[int]) -> list[PostLine]:
+    """The full lines of the posts `ids`, in that order."""
+    if not ids:
+        return []
     lines = {
         line.publication_id: line
-        for line in queries.post_lines(session, scope=scope, publication_ids=shown)
+        for line in queries.post_lines(session, scope=scope, publication_ids=ids)
     }
-    return [lines[i] for i in shown if i in lines], len(posts)
+    return [lines[i] for i in ids if i in lines]
 
 
 def _top_and_bottom(
@@ -186,11 +193,7 @@ def _top_and_bottom(
     bottom = [p.publication_id for p in reversed(ranked[-TOP_POSTS:])]
     if len(ranked) <= TOP_POSTS:
         bottom = []
-    lines = {
-        line.publication_id: line
-        for line in queries.post_lines(session, scope=scope, publication_ids=[*top, *bottom])
-    }
-    return [lines[i] for i in top if i in lines], [lines[i] for i in bottom if i in lines]
+    return _lines_of(session, scope, top), _lines_of(session, scope, bottom)
 
 
 def _account_rows(
