@@ -97,6 +97,20 @@ def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at its lowest cost in this process: a production-cost hash takes ~0.17 s and the
+    suite creates and signs in users thousands of times. Hashes stay argon2 (a server started
+    by a test verifies them as usual, and rehashes them at full cost on sign-in)."""
+    from argon2 import PasswordHasher
+
+    from shortops.kit import crypto
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(crypto, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
 # --- databases ------------------------------------------------------------------------------------
 
 
