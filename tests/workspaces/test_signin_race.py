@@ -8,15 +8,27 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shortops.config import Settings
 from shortops.db.session import get_engine, session_factory
 from shortops.errors import InvalidCredentials, LoginThrottled
+from shortops.kit import crypto
 from shortops.models import LoginThrottle
 from shortops.workspaces import signin
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _production_cost_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checks as slow as in production (the suite otherwise hashes at the lowest cost): with
+    instant checks the one right password can finish, and a success clears the count, while
+    the other attempts are still arriving."""
+    monkeypatch.setattr(crypto, "_HASHER", PasswordHasher())
+
 
 POLICY = signin.ThrottlePolicy(max_failures=5, lockout=timedelta(minutes=15))
 ATTEMPTS = 24
