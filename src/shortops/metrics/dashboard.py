@@ -132,15 +132,8 @@ def published_in(
     scope: queries.Scope | None = None,
 ) -> list[PostLine]:
     """Posts published on the filters' local days, with their latest figures."""
-    tz = zone(workspace.timezone)
     scope = scope or queries.scope_for(session, workspace_id=workspace.id, filters=filters)
-    return queries.post_lines(
-        session,
-        scope=scope,
-        published_from=day_start(filters.start, tz),
-        published_to=day_end(filters.end, tz),
-        keep=queries.tag_matcher(filters),
-    )
+    return queries.post_lines(session, scope=scope, **_published_on(workspace, filters))
 
 
 def published_page(
@@ -163,14 +156,18 @@ def _published_views(
     session: Session, workspace: Workspace, filters: Filters, scope: queries.Scope
 ) -> list[PostViews]:
     """The counts of the posts published on the filters' local days."""
+    return queries.post_views(session, scope=scope, **_published_on(workspace, filters))
+
+
+def _published_on(workspace: Workspace, filters: Filters) -> dict[str, Any]:
+    """The bounds (UTC) of the filters' local days and their tag filter, as `post_lines` and
+    `post_views` take them."""
     tz = zone(workspace.timezone)
-    return queries.post_views(
-        session,
-        scope=scope,
-        published_from=day_start(filters.start, tz),
-        published_to=day_end(filters.end, tz),
-        keep=queries.tag_matcher(filters),
-    )
+    return {
+        "published_from": day_start(filters.start, tz),
+        "published_to": day_end(filters.end, tz),
+        "keep": queries.tag_matcher(filters),
+    }
 
 
 def _lines_of(session: Session, scope: queries.Scope, ids: list[int]) -> list[PostLine]:
@@ -193,7 +190,8 @@ def _top_and_bottom(
     bottom = [p.publication_id for p in reversed(ranked[-TOP_POSTS:])]
     if len(ranked) <= TOP_POSTS:
         bottom = []
-    return _lines_of(session, scope, top), _lines_of(session, scope, bottom)
+    lines = {line.publication_id: line for line in _lines_of(session, scope, [*top, *bottom])}
+    return [lines[i] for i in top if i in lines], [lines[i] for i in bottom if i in lines]
 
 
 def _account_rows(

@@ -229,7 +229,7 @@ def _said_somewhere(names: list[str], rows: list[dict[str, Any]]) -> set[str]:
     """Which of `names` some row gives a value (not None)."""
     if not names:
         return set()
-    values_of = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    values_of = _tuple_getter(tuple(names))
     try:
         distinct = set(map(values_of, rows))  # C-level: a million rows, mostly all None
     except TypeError:  # an unhashable value (a JSON list): the slow way
