@@ -71,10 +71,14 @@ def xlsx_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
+    """A ZIP of `members`, the same bytes every time: its entries carry a fixed date, not the
+    clock's (parallel test workers collect tests named by these bytes and must agree)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            entry = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            entry.external_attr = 0o600 << 16  # as writestr(name) gives
+            archive.writestr(entry, data)
     return out.getvalue()
 
 
