@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from shortops import __version__
+from shortops.accounts.sandbox_views import router as sandbox_views
 from shortops.accounts.views import router as accounts_views
 from shortops.api.body_limit import BodyLimit
 from shortops.api.bounds import bounded_numbers
@@ -28,7 +29,6 @@ from shortops.metrics.competitor_views import router as competitor_views
 from shortops.metrics.insight_views import router as insight_views
 from shortops.metrics.views import router as metrics_views
 from shortops.notifications.views import router as notifications_views
-from shortops.providers.sandbox.views import router as sandbox_views
 from shortops.publishing.views import router as publishing_views
 from shortops.reports.views import router as reports_views
 from shortops.system import logredact

@@ -32,6 +32,7 @@ def queued(session: Session, team: Team, media: Media, import_asset: ImportFn) -
         session, actor=actor, data=RenditionsCreate(asset_id=asset.id, profiles=["tiktok"])
     )[0]
     session.commit()
+    get_queue().huey.flush()  # the commit queued its render: each test sends (or loses) it itself
     return rendition
 
 

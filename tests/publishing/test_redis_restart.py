@@ -30,8 +30,7 @@ def test_a_redis_restart_loses_no_publication_and_uploads_none_twice(world: Worl
     queue_module.set_queue(queue)
     try:
         accounts = [world.account, world.add_account(), world.add_account()]
-        publications = world.schedule(*accounts)
-        tasks.schedule(publications)
+        publications = world.schedule(*accounts)  # queued as they are committed
         assert queue.pending_count() + queue.scheduled_count() == len(publications)
 
         # The restart: every queued message is gone, and the outage outlasts the grace.

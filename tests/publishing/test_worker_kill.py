@@ -95,8 +95,7 @@ def test_killing_a_worker_mid_upload_never_uploads_twice(
     fake.processing_polls = 0
     fake.poll_after_s = 0.2
     accounts = [world.account, world.add_account(), world.add_account()]
-    publications = world.schedule(*accounts)
-    tasks.schedule(publications)
+    world.schedule(*accounts)  # queued as they are committed
 
     first = start_worker("worker-1")  # type: ignore[operator]
     # Both of its threads are inside an upload (the third publication waits in the queue).
@@ -136,8 +135,7 @@ def test_postgresql_restarted_under_a_running_worker_loses_nothing(
     fake.upload_delay_s = 4  # the uploads are in flight while the database restarts
     fake.processing_polls = 0
     fake.poll_after_s = 0.2
-    publications = world.schedule(world.account, world.add_account(), world.add_account())
-    tasks.schedule(publications)
+    world.schedule(world.account, world.add_account(), world.add_account())
     start_worker("worker-pg")  # type: ignore[operator]
     for _ in range(WORKER_THREADS):
         assert fake.receiving.acquire(timeout=TIMEOUT_S), "the worker never started uploading"

@@ -27,7 +27,7 @@ from shortops.media import flows as media_flows
 from shortops.media.store import MediaStore
 from shortops.models import Publication, PublicationStatus, Workspace
 from shortops.providers.types import Severity
-from shortops.publishing import actions, service, tasks
+from shortops.publishing import actions, service
 from shortops.publishing.errors import PostInvalid
 from shortops.publishing.schemas import (
     PostCreate,
@@ -177,7 +177,6 @@ def create(
             _print_check(exc.report)
             raise fail("Nothing was scheduled.") from None
         session.commit()
-        tasks.send_created(created)
         if as_json:
             ids = [p.id for p in created.publications]
             typer.echo(json.dumps({"post_id": created.post.id, "publication_ids": ids}))
@@ -254,7 +253,6 @@ def schedule(
             for row in _targets(session, actor, ident, post)
         ]
         session.commit()
-        tasks.schedule(moved)
         _print_publications(session, moved, ws)
 
 
@@ -289,7 +287,6 @@ def retry(
         actor = operator_actor(session, ws)
         publication = actions.retry_publication(session, actor=actor, publication_id=publication_id)
         session.commit()
-        tasks.schedule([publication])
         _print_publications(session, [publication], ws)
 
 

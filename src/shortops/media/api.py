@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from shortops.api.pagination import PageQuery
 from shortops.errors import N_, NotFound
 from shortops.kit.pagination import Page
-from shortops.media import flows, service, tasks, upload
+from shortops.media import flows, service, upload
 from shortops.media.schemas import (
     AssetRead,
     ProfileCreate,
@@ -177,9 +177,7 @@ def create_renditions(
 ) -> list[RenditionRead]:
     """Render one asset for each of the profiles; existing renditions are returned as they are."""
     results = flows.request_renditions(session, actor=actor, data=data, store=_store(request))
-    # Committed first, so a worker never looks for a row that is not there yet.
     session.commit()
-    tasks.enqueue_renditions([r.id for r, send in results if send])
     return [service.rendition_read(r) for r, _ in results]
 
 

@@ -47,7 +47,11 @@ from shortops.models import (
     Rendition,
     RenditionStatus,
 )
+from shortops.worker.after_commit import send_after_commit
 from shortops.workspaces.service import Actor, record
+
+# Named, not imported: the task's module imports the flows that import this one.
+RENDER_TASK = "shortops.media.tasks.render_rendition"
 
 # Side files an edit spec may use, and which kinds of asset fit each.
 SIDE_FILE_KINDS: dict[str, tuple[AssetKind, ...]] = {
@@ -571,6 +575,13 @@ def list_renditions(
     return paginate(session, statement.order_by(Rendition.id.desc()), params)
 
 
+def render_after_commit(session: Session, rendition_ids: list[int]) -> None:
+    """Queue the renders once the renditions are committed (a worker never looks for a row
+    that is not there yet)."""
+    for rendition_id in rendition_ids:
+        send_after_commit(session, RENDER_TASK, rendition_id)
+
+
 def request_renditions(
     session: Session,
     *,
@@ -614,6 +625,7 @@ def request_renditions(
         )
         for profile in profiles
     ]
+    render_after_commit(session, [r.id for r, must_render in results if must_render])
     record(
         session,
         action="renditions.requested",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.pagination import PageParams
-from shortops.media import flows, previews, service, tasks, upload
+from shortops.media import flows, previews, service, upload
 from shortops.media.api import (
     asset_file_response,
     cover_file_response,
@@ -355,7 +355,6 @@ def render_for(
             error=error_message(request, failure),
         )
     session.commit()
-    tasks.enqueue_renditions([r.id for r, send in results if send])
     distinct = {r.id: r for r, _ in results}
     queued = sum(1 for _, send in results if send)
     message = translate(request, N_("{queued} queued, {existing} already made or on their way."))

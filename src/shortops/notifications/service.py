@@ -1,10 +1,8 @@
 """Creating and reading notifications, and each workspace's delivery settings.
 
 `notify()` records a notification in the caller's transaction. When the workspace sends that
-kind out (webhook, e-mail), the delivery is noted on the session and handed to the queue only
-after the transaction commits, so no message goes out for a notification that was rolled back;
-callers need do nothing more than commit. (Code outside a session can call
-`tasks.enqueue_delivery` itself.)
+kind out (webhook, e-mail), each delivery is queued with `send_after_commit`, so no message goes
+out for a notification that was rolled back; callers need do nothing more than commit.
 
 A notification without `user_id` is for every member, and reading it marks it read for the
 workspace: the bell works as a shared inbox, as a small team expects.
@@ -12,11 +10,10 @@ workspace: the bell works as a shared inbox, as a small team expects.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from typing import Any
 
-from sqlalchemy import case, event, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shortops.config import get_settings
@@ -30,16 +27,15 @@ from shortops.notifications.schemas import (
     NotificationSettingsRead,
     NotificationSettingsWrite,
 )
+from shortops.worker.after_commit import send_after_commit
 from shortops.workspaces.service import Actor, record
-
-log = logging.getLogger("shortops.notifications")
 
 WEBHOOK_SECRET_PURPOSE = "notification-webhook-secret"
 SMTP_PASSWORD_PURPOSE = "notification-smtp-password"
 WEBHOOK = "webhook"
 EMAIL = "email"
-# session.info key: (notification id, channel) pairs to hand to the queue after commit.
-_PENDING = "shortops.notifications.pending_deliveries"
+# Named, not imported: the task's module imports the flows that import this one.
+DELIVER_TASK = "shortops.notifications.tasks.deliver_notification"
 
 
 def seal(text: str, purpose: str) -> bytes:
@@ -74,8 +70,8 @@ def notify(
     channels = delivery_channels(
         get_notification_settings(session, workspace_id=workspace_id), kind
     )
-    if channels:
-        session.info.setdefault(_PENDING, []).extend((notification.id, c) for c in channels)
+    for channel in channels:
+        send_after_commit(session, DELIVER_TASK, notification.id, channel)
     return notification
 
 
@@ -89,24 +85,6 @@ def delivery_channels(row: NotificationSettings | None, kind: NotificationKind |
     if row.email_to and row.smtp_host:
         channels.append(EMAIL)
     return channels
-
-
-@event.listens_for(Session, "after_commit")
-def _deliver_after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    from shortops.notifications.tasks import enqueue_delivery
-
-    try:
-        enqueue_delivery(pending)
-    except Exception:  # the data is committed; a queue outage must not turn that into an error
-        log.exception("could not queue delivery of notifications %s", pending)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 def render(notification: Notification, gettext: Any = None) -> str:

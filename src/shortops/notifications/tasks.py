@@ -9,7 +9,6 @@ retries too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import timedelta
 
 from shortops.config import get_settings
@@ -57,10 +56,3 @@ def deliver_notification(notification_id: int, channel: str, attempt: int = 1) -
     except PrivateTargetRefused as exc:
         # Trying again would resolve to the same place: the owner must change the address.
         log.warning("notification %s by %s not delivered: %s", notification_id, channel, exc)
-
-
-def enqueue_delivery(deliveries: Iterable[tuple[int, str]]) -> None:
-    """Queue (notification id, channel) deliveries; call after the rows are committed."""
-    queue = get_queue()
-    for notification_id, channel in deliveries:
-        queue.enqueue(deliver_notification, notification_id, channel)

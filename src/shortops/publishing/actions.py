@@ -62,7 +62,9 @@ def retry_publication(
         params={"name": service.actor_name(actor)},
         now=now,
     )
-    return _done(session, actor, publication, moved, "publication.retried", {})
+    done = _done(session, actor, publication, moved, "publication.retried", {})
+    service.publish_when_due(session, [done])
+    return done
 
 
 def mark_reviewed_published(

@@ -18,7 +18,7 @@ from shortops.kit.pagination import Page
 from shortops.media import flows as media_flows
 from shortops.media.store import MediaStore
 from shortops.models import MediaAsset, PublicationStatus
-from shortops.publishing import actions, flows, service, tasks
+from shortops.publishing import actions, flows, service
 from shortops.publishing.errors import PostInvalid
 from shortops.publishing.schemas import (
     CompleteIn,
@@ -91,7 +91,6 @@ def create_post(
     except PostInvalid as exc:
         return invalid_post_response(request, exc)
     session.commit()
-    tasks.send_created(created)
     return service.read_posts(session, [created.post], _gettext(request))[0]
 
 
@@ -141,7 +140,6 @@ def duplicate_post(
     except PostInvalid as exc:
         return invalid_post_response(request, exc)
     session.commit()
-    tasks.send_created(created)
     return service.read_posts(session, [created.post], _gettext(request))[0]
 
 
@@ -219,7 +217,6 @@ def reschedule_publication(
         session, actor=actor, publication_id=publication_id, at=data.at
     )
     session.commit()
-    tasks.schedule([publication])
     return service.read_publication(session, publication, _gettext(request))
 
 
@@ -233,7 +230,6 @@ def complete_publication(
     )
     flows.complete_manual(session, publication=publication, url=data.url, actor=actor)
     session.commit()
-    tasks.check_link_soon(publication.id)
     return service.read_publication(session, publication, _gettext(request))
 
 
@@ -245,7 +241,6 @@ def retry_publication(
     is refused (`422`): say what the platform shows first (`…/review`)."""
     publication = actions.retry_publication(session, actor=actor, publication_id=publication_id)
     session.commit()
-    tasks.schedule([publication])
     return service.read_publication(session, publication, _gettext(request))
 
 

@@ -103,6 +103,7 @@ from shortops.publishing import renditions, service
 from shortops.publishing.errors import PublicationLocked
 from shortops.publishing.renditions import MANUAL
 from shortops.publishing.service import publication_link
+from shortops.worker.after_commit import send_after_commit
 from shortops.workspaces.service import Actor, record
 
 log = logging.getLogger("shortops.publishing")
@@ -1285,6 +1286,8 @@ def complete_manual(
         target=("publication", publication.id),
         data={"url": url},
     )
+    # Without a queue the post stays published, unchecked, and the log says so.
+    send_after_commit(session, service.CHECK_LINK_TASK, publication.id)
     return publication
 
 

@@ -80,11 +80,15 @@ from shortops.publishing.schemas import (
     ValidationReport,
     When,
 )
+from shortops.worker.after_commit import send_after_commit
 from shortops.workspaces.service import Actor, record
 
 # The provider that hands the operator a publish kit instead of calling a platform.
 # A time this little in the past counts as "now": the browser's clock and ours never agree exactly.
 PAST_GRACE = timedelta(seconds=60)
+# Named, not imported: the tasks' module imports the flows that import this one.
+PUBLISH_TASK = "shortops.publishing.tasks.publish_publication"
+CHECK_LINK_TASK = "shortops.publishing.tasks.check_live_link"
 CALENDAR_LIMIT = 2000
 
 S = PublicationStatus
@@ -535,9 +539,18 @@ def _text(override: str | None, default: str) -> str:
 # --- creating -------------------------------------------------------------------------------------
 
 
+def publish_when_due(session: Session, publications: Iterable[Publication]) -> None:
+    """Queue each publication's publishing at its time, once this transaction commits.
+
+    A queue that cannot be reached loses nothing: the reconciler finds them when they are due.
+    """
+    for publication in publications:
+        send_after_commit(session, PUBLISH_TASK, publication.id, eta=publication.scheduled_at)
+
+
 @dataclass
 class CreatedPost:
-    """A new post; send `render_ids` and the publications to the queue after the commit."""
+    """A new post (its renders and publications go to the queue when it commits)."""
 
     post: Post
     publications: list[Publication]
@@ -626,6 +639,8 @@ def create_post(
             "scheduled_at": check.scheduled_at.isoformat(),
         },
     )
+    media_service.render_after_commit(session, render_ids)
+    publish_when_due(session, publications)
     return CreatedPost(post, publications, render_ids)
 
 
@@ -904,7 +919,7 @@ def reschedule_publication(
     at: When,
     now: datetime | None = None,
 ) -> Publication:
-    """Move a scheduled publication to another time (send it to the queue after the commit)."""
+    """Move a scheduled publication to another time (queued for it when this commits)."""
     now = now or utcnow()
     workspace = actor.workspace
     publication = get_publication_or_raise(
@@ -943,6 +958,7 @@ def reschedule_publication(
         },
     )
     session.refresh(publication)
+    publish_when_due(session, [publication])
     return publication
 
 

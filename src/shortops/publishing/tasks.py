@@ -9,17 +9,14 @@ covers, so a lost message delays a publication but never loses it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
 from shortops.config import get_settings
-from shortops.errors import QueueUnavailable
 from shortops.kit.clock import utcnow
 from shortops.media.tasks import enqueue_renditions
-from shortops.models import Publication
 from shortops.publishing import flows, linkcheck
 from shortops.publishing.flows import Followup, Outcome
-from shortops.publishing.service import CreatedPost
 from shortops.worker.queue import get_queue, periodic, task
 
 log = logging.getLogger("shortops.publishing")
@@ -41,15 +38,6 @@ def check_publication(publication_id: int) -> None:
 def check_live_link(publication_id: int) -> None:
     """Check that the link pasted for a manual post answers (publishing/linkcheck.py)."""
     linkcheck.check_live_link(get_settings(), publication_id)
-
-
-def check_link_soon(publication_id: int) -> None:
-    """Queue the link check of a manual post just marked live (after its commit); without a
-    queue the post stays published, unchecked, and the log says so."""
-    try:
-        get_queue().enqueue(check_live_link, publication_id)
-    except QueueUnavailable:
-        log.warning("queue unavailable: live link of publication %s not checked", publication_id)
 
 
 @periodic(minute="*")
@@ -88,24 +76,3 @@ def _enqueue_at(func: Callable[[int], None], publication_id: int, eta: datetime 
         queue.enqueue(func, publication_id)
     else:
         queue.enqueue(func, publication_id, eta=eta)
-
-
-def schedule(publications: Iterable[Publication]) -> None:
-    """Send scheduled publications to the queue at their time (call after the commit).
-
-    A queue that cannot be reached loses nothing: the reconciler finds them when they are due.
-    """
-    try:
-        for publication in publications:
-            _enqueue_at(publish_publication, publication.id, publication.scheduled_at)
-    except QueueUnavailable as exc:
-        log.warning("publications not queued (the reconciler will send them): %s", exc)
-
-
-def send_created(created: CreatedPost) -> None:
-    """Queue a new post's renditions and publications (call after the commit)."""
-    try:
-        enqueue_renditions(created.render_ids)
-    except QueueUnavailable as exc:
-        log.warning("renditions not queued (the media reconciler will send them): %s", exc)
-    schedule(created.publications)

@@ -48,7 +48,7 @@ from shortops.providers.http import Http
 from shortops.providers.manual import ManualOptions, build_kit, limits_for
 from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import Limits, Severity
-from shortops.publishing import actions, flows, renditions, service, tasks
+from shortops.publishing import actions, flows, renditions, service
 from shortops.publishing.errors import PostInvalid, PublicationLocked
 from shortops.publishing.schemas import (
     STATUS_LABELS,
@@ -387,13 +387,12 @@ def _account_groups(accounts: Sequence[Any]) -> list[dict[str, Any]]:
 def retry(request: Request, session: DbSession, actor: Writer, publication_id: int) -> Response:
     """Send a failed publication again (a publication that needs review is checked first)."""
     try:
-        publication = actions.retry_publication(session, actor=actor, publication_id=publication_id)
+        actions.retry_publication(session, actor=actor, publication_id=publication_id)
     except (PublicationLocked, InvalidInput) as exc:
         session.rollback()
         flash(request, error_message(request, exc), "error")
     else:
         session.commit()
-        tasks.schedule([publication])
         flash(request, translate(request, N_("Sent again: it publishes now.")), "success")
     return redirect(f"/publish/publications/{publication_id}")
 
@@ -476,7 +475,6 @@ def reschedule(
         notice = ("error", error_message(request, exc))
     else:
         session.commit()
-        tasks.schedule([moved])
         text = translate(request, N_("Moved to {time}.")).format(
             time=service.local_time(moved.scheduled_at or utcnow(), timezone)
         )
@@ -532,7 +530,6 @@ def complete(
         flash(request, error_message(request, exc), "error")
     else:
         session.commit()
-        tasks.check_link_soon(publication_id)
         done = N_("Marked as published. shortops now checks that the link answers.")
         flash(request, translate(request, done), "success")
     return redirect(f"/publish/publications/{publication_id}")
@@ -1079,7 +1076,6 @@ def create(request: Request, session: DbSession, actor: Writer, form: FormLists)
             status_code=exc.status,
         )  # fmt: skip
     session.commit()
-    tasks.send_created(created)
     names = ", ".join(_target_name(targets.get(p.account_id)) for p in created.publications)
     if data.schedule.at == "now":
         message = translate(request, N_("Publishing now on {accounts}."))

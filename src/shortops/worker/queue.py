@@ -88,7 +88,16 @@ class Queue:
         self, func: Callable[..., Any], *args: Any, eta: datetime | None = None, **kwargs: Any
     ) -> Any:
         """Send `func(*args, **kwargs)` to the queue, at `eta` when given."""
-        wrapper = self.tasks[_name(func)]
+        return self.enqueue_named(_name(func), *args, eta=eta, **kwargs)
+
+    def enqueue_named(
+        self, name: str, *args: Any, eta: datetime | None = None, **kwargs: Any
+    ) -> Any:
+        """Send the task called `name` (dotted: `shortops.media.tasks.render_rendition`)."""
+        try:
+            wrapper = self.tasks[name]
+        except KeyError:
+            raise LookupError(f"no task is called {name!r}") from None
         try:
             if eta is not None:
                 return wrapper.schedule(args=args, kwargs=kwargs, eta=eta)

@@ -1,7 +1,8 @@
 """The sandbox platform's "public" post page: where a sandbox post's URL points.
 
 Only members of the workspace whose sandbox account made the post can see it; the page says
-plainly that it is simulated.
+plainly that it is simulated. It lives here, not in the sandbox provider: a provider package
+owns no page and imports no domain (a third-party provider never could).
 """
 
 from __future__ import annotations
