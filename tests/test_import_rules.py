@@ -6,6 +6,8 @@ top; imports under `if TYPE_CHECKING:` do not (they never run).
 - `models`, `kit`, `db` (with `errors` and `config`) import no domain, web, api or cli;
 - `providers` import only `providers`, `kit`, `errors` and `config`;
 - a domain's `service` modules import no flows, views, api, web or cli;
+- `flows` and `tasks` modules import no views, api, web or cli (what they share with pages,
+  such as translations, lives in `kit`);
 - there is no import cycle between modules.
 """
 
@@ -102,6 +104,10 @@ def _breaks(rule: str, module: str, target: str) -> bool:
         return package in BASE and target_package not in BASE
     if rule == "providers":
         return package == "providers" and target_package not in PROVIDER_MAY_IMPORT
+    if rule == "flows":
+        return _leaf(module) in {"flows", "tasks"} and (
+            _leaf(target) in {"views", "api"} or target_package in FRONT
+        )
     if rule == "services":
         return _leaf(module).startswith("service") and (
             _leaf(target) in ABOVE_SERVICES or target_package in FRONT
@@ -127,6 +133,10 @@ def test_providers_import_only_providers_kit_and_errors() -> None:
 
 def test_services_import_no_flows_views_or_api() -> None:
     assert _breaking("services") == []
+
+
+def test_flows_and_tasks_import_no_pages_or_api() -> None:
+    assert _breaking("flows") == []
 
 
 def test_there_is_no_import_cycle() -> None:
@@ -173,5 +183,7 @@ def test_the_rules_catch_what_they_forbid() -> None:
     assert _breaks("providers", "shortops.providers.sandbox.x", "shortops.accounts.service")
     assert _breaks("services", "shortops.media.service", "shortops.media.flows")
     assert not _breaks("services", "shortops.media.flows", "shortops.media.service")
+    assert _breaks("flows", "shortops.reports.flows", "shortops.web.templating")
+    assert not _breaks("flows", "shortops.reports.flows", "shortops.kit.i18n")
     graph = {"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}
     assert _cycles(sorted(graph), graph.__getitem__) == [["a", "b", "c"]]

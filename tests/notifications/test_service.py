@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from shortops.errors import NotFound
+from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
 from shortops.models import Notification, NotificationKind
 from shortops.notifications import service
 from shortops.notifications.schemas import NotificationSettingsWrite
-from shortops.web.i18n import gettext
 from shortops.worker.queue import get_queue
 from tests import factories
 from tests.notifications.conftest import Team

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from shortops.kit.i18n import gettext
 from shortops.models import NotificationKind, NotificationSettings, Role
 from shortops.notifications import service
-from shortops.web.i18n import gettext
 from tests import factories
 from tests.notifications.conftest import Team
 from tests.notifications.receivers import WebhookReceiver

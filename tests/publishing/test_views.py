@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from shortops.kit.clock import utcnow
+from shortops.kit.i18n import gettext
 from shortops.models import Post, Publication, PublicationEvent, Workspace
 from shortops.models import PublicationStatus as S
 from shortops.publishing.views import option_fields, split_hashtags
-from shortops.web.i18n import gettext
 from tests import factories
 from tests.publishing.conftest import World
 

@@ -10,9 +10,9 @@ from babel.messages.catalog import Catalog
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from shortops.kit.i18n import gettext, negotiate, normalize_language
 from shortops.web import catalog as catalog_module
 from shortops.web.catalog import extract, placeholders, po_path, problems, read_catalog
-from shortops.web.i18n import gettext, negotiate, normalize_language
 from tests.factories import create_user, create_workspace, csrf, login
 
 ZH_NAV = ["首页", "策划", "制作", "发布", "互动", "数据", "变现", "设置"]

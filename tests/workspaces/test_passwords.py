@@ -12,7 +12,7 @@ from shortops.errors import (
     PersonalPassword,
     WeakPassword,
 )
-from shortops.web.i18n import gettext
+from shortops.kit.i18n import gettext
 from shortops.workspaces.passwords import MAX_NEW_PASSWORD_LENGTH, check_password_strength
 
 

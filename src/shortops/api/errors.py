@@ -20,7 +20,7 @@ from shortops.api.bounds import MAX_INTEGER
 from shortops.api.router import API_PREFIX
 from shortops.errors import N_, InvalidInput, NotAuthenticated, SessionExpired, ShortopsError
 from shortops.kit import validation
-from shortops.web.i18n import gettext, negotiate
+from shortops.kit.i18n import gettext, negotiate
 from shortops.web.pages import error_message, flash, page, redirect, request_language, translate
 from shortops.workspaces.deps import SESSION_COOKIE
 

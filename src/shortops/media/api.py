@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shortops.api.pagination import PageQuery
 from shortops.errors import N_, NotFound
+from shortops.kit.i18n import gettext, negotiate
 from shortops.kit.pagination import Page
 from shortops.media import flows, service, upload
 from shortops.media.schemas import (
@@ -29,7 +30,6 @@ from shortops.media.schemas import (
 )
 from shortops.media.store import MediaStore
 from shortops.models import AssetKind, MediaAsset, Rendition, RenditionStatus
-from shortops.web.i18n import gettext, negotiate
 from shortops.workspaces.deps import DbSession, api_actor
 from shortops.workspaces.permissions import Permission
 from shortops.workspaces.service import Actor

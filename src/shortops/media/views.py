@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
+from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
 from shortops.media import flows, previews, service, upload
 from shortops.media.api import (
@@ -50,7 +51,6 @@ from shortops.media.spec import (
 from shortops.media.store import MediaStore
 from shortops.models import AssetKind, MediaAsset, Rendition, RenditionStatus
 from shortops.web.csrf import csrf_protect
-from shortops.web.i18n import gettext
 from shortops.web.pages import error_message, flash, page, redirect, request_language, translate
 from shortops.workspaces.deps import DbSession, web_actor
 from shortops.workspaces.permissions import Permission

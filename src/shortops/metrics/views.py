@@ -22,6 +22,7 @@ from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
+from shortops.kit.i18n import gettext
 from shortops.metrics import charts, dashboard, flows, service
 from shortops.metrics.errors import UnknownExportFormat
 from shortops.metrics.figures import FIGURE_LABELS, RATE_FIGURES
@@ -29,7 +30,6 @@ from shortops.metrics.importers.types import METRICS, ColumnMapping, ImportOptio
 from shortops.metrics.queries import SERIES_FIGURES, Filters
 from shortops.models import Account, MetricImport, Publication, PublicationFigures
 from shortops.web.csrf import csrf_protect
-from shortops.web.i18n import gettext
 from shortops.web.pages import error_message, page, request_language, translate
 from shortops.workspaces.deps import DbSession, web_actor
 from shortops.workspaces.permissions import Permission, role_allows

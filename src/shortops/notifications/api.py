@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from shortops.api.pagination import PageQuery
+from shortops.kit.i18n import gettext, negotiate
 from shortops.kit.pagination import Page
 from shortops.notifications import flows, service
 from shortops.notifications.schemas import (
@@ -18,7 +19,6 @@ from shortops.notifications.schemas import (
     NotificationSettingsWrite,
     UnreadCount,
 )
-from shortops.web.i18n import gettext, negotiate
 from shortops.workspaces.deps import DbSession, api_actor
 from shortops.workspaces.permissions import Permission
 from shortops.workspaces.service import Actor

@@ -36,10 +36,10 @@ from shortops.config import get_settings
 from shortops.errors import N_, InvalidInput, ShortopsError
 from shortops.kit import outbound
 from shortops.kit.clock import utcnow
+from shortops.kit.i18n import gettext
 from shortops.models import Notification, NotificationSettings, Workspace
 from shortops.notifications import service
 from shortops.notifications.schemas import DeliveryTest
-from shortops.web.i18n import gettext
 from shortops.workspaces.service import Actor
 
 WEBHOOK_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -9,12 +9,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from shortops.errors import N_, ShortopsError
+from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
 from shortops.models import NotificationKind
 from shortops.notifications import flows, service
 from shortops.notifications.schemas import KIND_LABELS, NotificationSettingsWrite
 from shortops.web.csrf import csrf_protect
-from shortops.web.i18n import gettext
 from shortops.web.pages import (
     error_message,
     flash,

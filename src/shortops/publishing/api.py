@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from shortops.api.pagination import PageQuery
+from shortops.kit.i18n import gettext, negotiate
 from shortops.kit.pagination import Page
 from shortops.media import flows as media_flows
 from shortops.media.store import MediaStore
@@ -31,7 +32,6 @@ from shortops.publishing.schemas import (
     ReviewIn,
     ValidationReport,
 )
-from shortops.web.i18n import gettext, negotiate
 from shortops.workspaces.deps import DbSession, api_actor
 from shortops.workspaces.permissions import Permission
 from shortops.workspaces.service import Actor

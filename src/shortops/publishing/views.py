@@ -26,6 +26,7 @@ from shortops.accounts import service as account_service
 from shortops.accounts.credentials import load_tokens, provider_for
 from shortops.errors import N_, InvalidInput, NotFound
 from shortops.kit.clock import utcnow
+from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
 from shortops.media import flows as media_flows
 from shortops.media import service as media_service
@@ -61,7 +62,6 @@ from shortops.publishing.schemas import (
     TextOverrides,
 )
 from shortops.web.csrf import csrf_protect
-from shortops.web.i18n import gettext
 from shortops.web.pages import (
     error_message,
     flash,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from shortops.config import Settings
 from shortops.errors import N_, InvalidInput
 from shortops.kit.clock import utcnow
+from shortops.kit.i18n import gettext
 from shortops.kit.outbound import PrivateTargetRefused
 from shortops.media.store import MediaStore
 from shortops.metrics.figures import local_day, zone
@@ -23,7 +24,6 @@ from shortops.notifications import flows as notify
 from shortops.notifications import service as notification_service
 from shortops.reports import render, service
 from shortops.reports.insights import insight_lines
-from shortops.web.i18n import gettext
 
 log = logging.getLogger("shortops.reports")
 

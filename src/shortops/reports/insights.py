@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from shortops.kit.i18n import gettext
 from shortops.metrics import insights
 from shortops.metrics.queries import Filters
 from shortops.models import Workspace
-from shortops.web.i18n import gettext
 
 MAX_SLOTS = 3
 MAX_EFFECTS = 3

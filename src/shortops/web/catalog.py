@@ -21,7 +21,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from shortops import __version__
-from shortops.web.i18n import DOMAIN, LANGUAGES, TRANSLATIONS_DIR
+from shortops.kit.i18n import DOMAIN, LANGUAGES, TRANSLATIONS_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 POT_PATH = TRANSLATIONS_DIR / f"{DOMAIN}.pot"

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from shortops.errors import ShortopsError
 from shortops.kit.crypto import tokens_equal
-from shortops.web.i18n import gettext, negotiate, normalize_language
+from shortops.kit.i18n import gettext, negotiate, normalize_language
 from shortops.web.templating import render
 from shortops.workspaces.service import Actor
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shortops import __version__
+from shortops.kit.i18n import LANGUAGES, translations
 from shortops.web import plotly_css
-from shortops.web.i18n import LANGUAGES, translations
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shortops.errors import N_, InvalidCredentials, LoginThrottled, ShortopsError
 from shortops.kit.clock import utcnow
+from shortops.kit.i18n import LANGUAGES
 from shortops.models import User
 from shortops.publishing.schemas import STATUS_LABELS
 from shortops.web import home as home_summary
 from shortops.web.csrf import csrf_protect
-from shortops.web.i18n import LANGUAGES
 from shortops.web.pages import (
     LANGUAGE_COOKIE,
     flash,

@@ -10,10 +10,10 @@ from pydantic import ValidationError
 
 from shortops.errors import N_, InvalidInput, ShortopsError
 from shortops.kit import validation
+from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
 from shortops.models import Role
 from shortops.web.csrf import csrf_protect
-from shortops.web.i18n import gettext
 from shortops.web.pages import (
     error_message,
     flash,

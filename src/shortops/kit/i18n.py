@@ -1,4 +1,7 @@
-"""Translations (Babel catalogs read straight from the .po files) and language choice."""
+"""Translations (Babel catalogs read straight from the .po files) and language choice.
+
+In `kit`, not `web`: flows and tasks (notifications, reports) write in the reader's language too.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "web" / "translations"
 DOMAIN = "messages"
 
 # Language code -> name shown in the switcher (each in its own language).
