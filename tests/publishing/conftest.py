@@ -43,7 +43,7 @@ from shortops.providers.types import (
     Ticket,
     Tokens,
 )
-from shortops.publishing import service
+from shortops.publishing import compose, service
 from shortops.publishing.flows import Engine
 from shortops.publishing.schemas import PostCreate
 from shortops.workspaces.service import Actor
@@ -171,7 +171,7 @@ class World:
 
     def schedule(self, *accounts: Account, **fields: Any) -> list[Publication]:
         """Create a post for `accounts` (default: the loopback account), committed."""
-        created = service.create_post(
+        created = compose.create_post(
             self.session,
             actor=self.actor,
             data=self.post(*(accounts or (self.account,)), **fields),

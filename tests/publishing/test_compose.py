@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from shortops.accounts.credentials import store_tokens
 from shortops.errors import InvalidInput
 from shortops.kit.clock import utcnow
 from shortops.kit.pagination import PageParams
@@ -20,13 +22,16 @@ from shortops.models import (
     Workspace,
 )
 from shortops.models import PublicationStatus as S
-from shortops.publishing import service
+from shortops.providers.base import PostingRules, Provider
+from shortops.providers.types import Tokens
+from shortops.publishing import compose, service
 from shortops.publishing.errors import PostInvalid, PublicationLocked
 from shortops.publishing.schemas import PublicationFilters
 from tests.publishing.conftest import World
+from tests.publishing.fake_platform import LoopbackProvider
 
 
-def _codes(check: service.PostCheck) -> list[list[str]]:
+def _codes(check: compose.PostCheck) -> list[list[str]]:
     return [[issue.code for issue in target.issues] for target in check.targets]
 
 
@@ -37,7 +42,7 @@ def _count(world: World, model: type) -> int:
 def test_a_good_post_checks_clean_and_creates_one_publication_per_account(world: World) -> None:
     other = world.add_account()
     data = world.post(world.account, other)
-    check = service.check_post(
+    check = compose.check_post(
         world.session, workspace=world.workspace, data=data, store=world.store
     )
     assert check.ok, check.summary()
@@ -80,7 +85,7 @@ def test_every_problem_of_every_target_is_reported_together(world: World) -> Non
             {"account_id": world.account.id, "options": {"privacy": "friends"}},
         ],
     )
-    check = service.check_post(
+    check = compose.check_post(
         world.session, workspace=world.workspace, data=data, store=world.store
     )
     assert not check.ok
@@ -124,7 +129,7 @@ def test_an_account_without_a_stored_sign_in_is_refused(world: World) -> None:
 
 def test_a_missing_video_or_a_cover_that_is_no_image_is_refused(world: World) -> None:
     data = world.post(world.account, asset_id=4242, cover_asset_id=world.asset.id)
-    check = service.check_post(
+    check = compose.check_post(
         world.session, workspace=world.workspace, data=data, store=world.store
     )
     assert [i.code for i in check.issues] == ["not_found", "not_image"]
@@ -212,7 +217,7 @@ def test_duplicate_copies_text_targets_options_and_overrides(world: World) -> No
         {"account_id": world.add_account().id, "overrides": {"caption": "Only here"}},
     ]
     originals = world.schedule(targets=targets, title="Original")
-    created = service.duplicate_post(
+    created = compose.duplicate_post(
         world.session,
         actor=world.actor,
         post_id=originals[0].post_id or 0,
@@ -259,3 +264,42 @@ def test_the_queue_filters_by_status_account_and_time(world: World) -> None:
         statuses=(S.scheduled,),
     )
     assert [p.id for p in between] == [a.id, c.id]
+
+
+class _RulesLoopback(LoopbackProvider):
+    """Loopback with live posting rules, counting how often the platform is asked."""
+
+    slug = "loopback-rules"
+    asked: ClassVar[list[str]] = []
+
+    def posting_rules(self, tokens: Tokens) -> PostingRules | None:
+        self.asked.append(tokens.access_token)
+        return PostingRules(privacy_options=("SELF_ONLY",))
+
+
+def test_live_rules_are_asked_once_per_account_and_tokens_for_a_while(
+    world: World, providers: dict[str, type[Provider]]
+) -> None:
+    providers[_RulesLoopback.slug] = _RulesLoopback
+    _RulesLoopback.asked.clear()
+    account = world.add_account("loopback-rules")
+    store_tokens(account, world.fake.connect(account.handle))
+    world.session.commit()
+    now = [1000.0]
+
+    def ask() -> PostingRules | None:
+        return compose.live_rules(world.session, account=account, clock=lambda: now[0])
+
+    assert ask() == PostingRules(privacy_options=("SELF_ONLY",))
+    assert ask() is not None and len(_RulesLoopback.asked) == 1  # kept: not asked again
+    now[0] += compose.RULES_TTL_S + 1
+    ask()
+    assert len(_RulesLoopback.asked) == 2  # kept only for a while
+    store_tokens(account, world.fake.connect(account.handle))  # reconnected: new tokens
+    ask()
+    assert len(_RulesLoopback.asked) == 3
+    # Platforms without live rules, and accounts that cannot be asked, are never asked.
+    assert compose.live_rules(world.session, account=world.account) is None
+    account.status = AccountStatus.needs_reauth
+    now[0] += compose.RULES_TTL_S + 1
+    assert ask() is None and len(_RulesLoopback.asked) == 3

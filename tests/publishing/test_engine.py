@@ -23,7 +23,7 @@ from shortops.models import (
 )
 from shortops.models import PublicationStatus as S
 from shortops.providers.types import Failed, Limits, Published, Ticket
-from shortops.publishing import service
+from shortops.publishing import compose, service
 from shortops.publishing.flows import Outcome, check_url
 from tests.publishing.conftest import World, add_app
 from tests.publishing.fake_platform import LoopbackProvider
@@ -589,7 +589,7 @@ def test_a_publication_waits_for_its_rendition_and_fails_with_the_renders_reason
     world: World,
 ) -> None:
     account = world.add_account("loopback_rendered")
-    created = service.create_post(
+    created = compose.create_post(
         world.session, actor=world.actor, data=world.post(account), store=world.store,
         now=world.clock.now,
     )  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 from shortops.errors import InvalidInput
 from shortops.models import Account, Publication
 from shortops.models import PublicationStatus as S
-from shortops.publishing import renditions, service
+from shortops.publishing import compose, renditions, service
 from shortops.publishing.errors import PublicationLocked
 from shortops.publishing.flows import complete_manual
 from tests.publishing.conftest import World
@@ -131,7 +131,7 @@ def test_a_link_elsewhere_than_the_platform_is_refused(world: World, manual: Acc
 def test_a_manual_platform_gets_its_own_profile_and_text_limits(
     world: World, manual: Account
 ) -> None:
-    check = service.check_post(
+    check = compose.check_post(
         world.session,
         workspace=world.workspace,
         data=world.post(manual, title="这是一个二十一个字符长的小红书标题呀呀呀呀"),

@@ -11,7 +11,7 @@ from shortops.media import service as media_service
 from shortops.media.spec import EditSpec, TextOverlay, TextStyle, rendition_key
 from shortops.models import MediaAsset, Rendition, RenditionStatus
 from shortops.providers.types import Severity
-from shortops.publishing import renditions, service
+from shortops.publishing import compose, renditions, service
 from shortops.publishing.schemas import PostCreate
 from tests.publishing.conftest import World, make_asset
 
@@ -75,7 +75,7 @@ def test_the_chosen_edit_is_uploaded_byte_for_byte(world: World) -> None:
     chosen = edit(world)
     newer = edit(world)  # a newer edit exists: the explicit choice still wins
     assert newer.id > chosen.id
-    created = service.create_post(
+    created = compose.create_post(
         world.session,
         actor=world.actor,
         data=_post(world, [{"account_id": account.id, "rendition_id": chosen.id}]),
@@ -100,7 +100,7 @@ def test_without_a_choice_the_newest_edit_for_the_platform_is_posted(world: Worl
     edit(world)
     newest = edit(world)
     edit(world, slug="xiaohongshu")  # an edit in another shape (3:4) is not taken
-    check = service.check_post(
+    check = compose.check_post(
         world.session,
         workspace=world.workspace,
         data=world.post(account),
@@ -116,7 +116,7 @@ def test_without_a_choice_the_newest_edit_for_the_platform_is_posted(world: Worl
 
 def test_without_any_edit_a_plain_render_is_announced_not_silent(world: World) -> None:
     account = world.add_account("loopback_rendered")
-    check = service.check_post(
+    check = compose.check_post(
         world.session,
         workspace=world.workspace,
         data=world.post(account),
@@ -152,7 +152,7 @@ def test_renditions_that_cannot_be_posted_are_refused_with_nothing_written(
         ([{"account_id": account.id}], {}, "missing"),
     ]
     for targets, fields, code in cases:
-        check = service.check_post(
+        check = compose.check_post(
             world.session,
             workspace=world.workspace,
             data=_post(world, targets, **fields),

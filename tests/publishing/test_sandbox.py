@@ -15,7 +15,7 @@ from shortops.media import flows as media_flows
 from shortops.models import Account
 from shortops.models import PublicationStatus as S
 from shortops.providers.registry import provider_class
-from shortops.publishing import service
+from shortops.publishing import compose, service
 from tests.publishing.conftest import World
 
 
@@ -63,7 +63,7 @@ def test_a_post_to_sandbox_accounts_renders_then_publishes_each_outcome(
     world.session.commit()
     simulations = ["none", "outcome_unknown", "fail_upload", "reject"]
     accounts = [_sandbox_account(world, f"sbx_{name}") for name in simulations]
-    created = service.create_post(
+    created = compose.create_post(
         world.session,
         actor=world.actor,
         data=world.post(

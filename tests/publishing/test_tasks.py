@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from shortops.kit.clock import utcnow
 from shortops.models import PublicationStatus as S
-from shortops.publishing import service, tasks
+from shortops.publishing import compose, service, tasks
 from shortops.worker.queue import get_queue
 from tests.publishing.conftest import World
 
@@ -23,7 +23,7 @@ def test_scheduling_sends_each_publication_at_its_time(world: World) -> None:
 
 
 def test_a_due_publication_is_published_by_its_task(world: World) -> None:
-    created = service.create_post(
+    created = compose.create_post(
         world.session, actor=world.actor, data=world.post(world.account), store=world.store
     )
     world.session.commit()  # queues the publication

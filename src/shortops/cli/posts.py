@@ -23,11 +23,10 @@ from shortops.cli.common import (
 )
 from shortops.config import get_settings
 from shortops.kit.pagination import PageParams
-from shortops.media import flows as media_flows
 from shortops.media.store import MediaStore
 from shortops.models import Publication, PublicationStatus, Workspace
 from shortops.providers.types import Severity
-from shortops.publishing import actions, service
+from shortops.publishing import actions, compose, service
 from shortops.publishing.errors import PostInvalid
 from shortops.publishing.schemas import (
     PostCreate,
@@ -166,13 +165,7 @@ def create(
         except ValidationError as exc:
             raise fail("; ".join(str(e["msg"]) for e in exc.errors())) from None
         try:
-            created = service.create_post(
-                session,
-                actor=actor,
-                data=data,
-                store=store,
-                precheck=lambda a, p, s: media_flows.precheck(store, a, p, s),
-            )
+            created = compose.create_post(session, actor=actor, data=data, store=store)
         except PostInvalid as exc:
             _print_check(exc.report)
             raise fail("Nothing was scheduled.") from None
@@ -199,7 +192,7 @@ def _renditions(renditions: list[int], accounts: list[int]) -> list[int | None]:
     return list(renditions)
 
 
-def _print_check(check: service.PostCheck) -> None:
+def _print_check(check: compose.PostCheck) -> None:
     for issue in check.issues:
         if issue.severity == Severity.error:
             err_console.print(f"- {service.render_message(issue.message, issue.params)}")

@@ -16,10 +16,9 @@ from fastapi.responses import JSONResponse
 from shortops.api.pagination import PageQuery
 from shortops.kit.i18n import gettext, negotiate
 from shortops.kit.pagination import Page
-from shortops.media import flows as media_flows
 from shortops.media.store import MediaStore
-from shortops.models import MediaAsset, PublicationStatus
-from shortops.publishing import actions, flows, service
+from shortops.models import PublicationStatus
+from shortops.publishing import actions, compose, flows, service
 from shortops.publishing.errors import PostInvalid
 from shortops.publishing.schemas import (
     CompleteIn,
@@ -51,17 +50,10 @@ def _gettext(request: Request) -> Callable[[str], str]:
     return lambda text: gettext(language, text)
 
 
-def _precheck(store: MediaStore) -> service.Precheck:
-    def check(asset: MediaAsset, profile: object, spec: object) -> None:
-        media_flows.precheck(store, asset, profile, spec)  # type: ignore[arg-type]
-
-    return check
-
-
 def invalid_post_response(request: Request, exc: PostInvalid) -> JSONResponse:
     """422 with every issue of every target (the shape of POST …/posts/validate) in `report`."""
     translate = _gettext(request)
-    check: service.PostCheck = exc.report
+    check: compose.PostCheck = exc.report
     message = translate(exc.message_template).format(problems=check.summary(translate))
     return JSONResponse(
         {
@@ -85,9 +77,7 @@ def create_post(
     """Create a post and schedule it on every target account (all checks pass, or nothing)."""
     store = _store(request)
     try:
-        created = service.create_post(
-            session, actor=actor, data=data, store=store, precheck=_precheck(store)
-        )
+        created = compose.create_post(session, actor=actor, data=data, store=store)
     except PostInvalid as exc:
         return invalid_post_response(request, exc)
     session.commit()
@@ -100,9 +90,7 @@ def validate_post(
 ) -> ValidationReport:
     """Check a post against every target without creating anything (live composer feedback)."""
     store = _store(request)
-    check = service.check_post(
-        session, workspace=actor.workspace, data=data, store=store, precheck=_precheck(store)
-    )
+    check = compose.check_post(session, workspace=actor.workspace, data=data, store=store)
     return check.report(_gettext(request))
 
 
@@ -133,10 +121,9 @@ def duplicate_post(
     """A copy of the post (text, video, accounts, options) scheduled at `at`."""
     store = _store(request)
     try:
-        created = service.duplicate_post(
-            session, actor=actor, post_id=post_id, at=data.at, store=store,
-            precheck=_precheck(store),
-        )  # fmt: skip
+        created = compose.duplicate_post(
+            session, actor=actor, post_id=post_id, at=data.at, store=store
+        )
     except PostInvalid as exc:
         return invalid_post_response(request, exc)
     session.commit()

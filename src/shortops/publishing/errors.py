@@ -14,7 +14,7 @@ from shortops.errors import N_, Conflict, InvalidInput
 
 
 class PostInvalid(InvalidInput):
-    """Every problem of a post at once; `report` holds them per target (see service.PostCheck)."""
+    """Every problem of a post at once; `report` holds them per target (see compose.PostCheck)."""
 
     code = "post_invalid"
     template = N_("The post cannot be scheduled: {problems}")

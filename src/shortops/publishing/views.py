@@ -23,19 +23,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from shortops.accounts import service as account_service
-from shortops.accounts.credentials import load_tokens, provider_for
 from shortops.errors import N_, InvalidInput, NotFound
 from shortops.kit.clock import utcnow
 from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
-from shortops.media import flows as media_flows
 from shortops.media import service as media_service
 from shortops.media.previews import POSTER_KINDS
 from shortops.media.store import MediaStore
 from shortops.media.views import spec_summary
 from shortops.models import (
     Account,
-    AccountStatus,
     AssetKind,
     MediaAsset,
     Post,
@@ -45,11 +42,10 @@ from shortops.models import (
 )
 from shortops.models import PublicationStatus as S
 from shortops.providers.base import PostingRules, Provider
-from shortops.providers.http import Http
 from shortops.providers.manual import ManualOptions, build_kit, limits_for
 from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import Limits, Severity
-from shortops.publishing import actions, flows, renditions, service
+from shortops.publishing import actions, compose, flows, renditions, service
 from shortops.publishing.errors import PostInvalid, PublicationLocked
 from shortops.publishing.schemas import (
     STATUS_LABELS,
@@ -210,13 +206,6 @@ def _store(request: Request) -> MediaStore:
 def _gettext(request: Request) -> Gettext:
     language = request_language(request)
     return lambda text: gettext(language, text)
-
-
-def _precheck(store: MediaStore) -> service.Precheck:
-    def check(asset: MediaAsset, profile: Any, spec: Any) -> None:
-        media_flows.precheck(store, asset, profile, spec)
-
-    return check
 
 
 def _is_htmx(request: Request) -> bool:
@@ -960,7 +949,7 @@ class CheckView:
 
 
 def _check_view(
-    request: Request, check: service.PostCheck | None, problems: list[str]
+    request: Request, check: compose.PostCheck | None, problems: list[str]
 ) -> CheckView:
     view = CheckView(problems=problems, checked=True)
     if check is None:
@@ -1037,9 +1026,7 @@ def composer_check(
     check = None
     if data is not None:
         store = _store(request)
-        check = service.check_post(
-            session, workspace=actor.workspace, data=data, store=store, precheck=_precheck(store)
-        )
+        check = compose.check_post(session, workspace=actor.workspace, data=data, store=store)
     session.rollback()  # a check writes nothing, whatever a provider's validate touched
     return page(
         request,
@@ -1066,9 +1053,7 @@ def create(request: Request, session: DbSession, actor: Writer, form: FormLists)
         )  # fmt: skip
     store = _store(request)
     try:
-        created = service.create_post(
-            session, actor=actor, data=data, store=store, precheck=_precheck(store)
-        )
+        created = compose.create_post(session, actor=actor, data=data, store=store)
     except PostInvalid as exc:
         session.rollback()
         return _composer_page(
@@ -1125,10 +1110,10 @@ def _composer_page(
     )  # fmt: skip
     targets = _composer_targets(session, actor)
     groups = _account_groups([t.account for t in targets.values()])
+    asked = [i for i in targets if i in state.targets or len(targets) <= 20]
     rules = {
-        account_id: _live_rules(session, workspace_id, target)
-        for account_id, target in targets.items()
-        if account_id in state.targets or len(targets) <= 20
+        account_id: compose.live_rules(session, account=account)
+        for account_id, account in service.accounts_by_id(session, asked).items()
     }
     return page(
         request,
@@ -1179,37 +1164,6 @@ def _controls(
                 locked, value = True, True
         controls.append({"field": option, "value": value, "choices": choices, "locked": locked})
     return controls
-
-
-def _live_rules(session: Session, workspace_id: int, target: ComposerTarget) -> PostingRules | None:
-    """The account's posting rules as the platform states them now (a read), or None.
-
-    Only platforms that have such rules are asked (TikTok's creator_info); anything going wrong
-    leaves the composer with the options model's full choices: the check before the upload
-    applies the live rules anyway.
-    """
-    cls = target.provider
-    account = target.account
-    if (
-        cls is None
-        or cls.posting_rules is Provider.posting_rules
-        or account.status != AccountStatus.connected
-    ):
-        return None
-    http = Http(account.platform, timeout_s=5, read_attempts=1)
-    try:
-        row = session.get(Account, account.id)
-        if row is None or row.credentials is None:
-            return None
-        provider = provider_for(
-            session, workspace_id=workspace_id, platform=row.platform, http=http
-        )
-        return provider.posting_rules(load_tokens(row))
-    except Exception as exc:  # the composer opens whatever the platform says
-        log.info("posting rules of account %s unavailable: %s", account.id, exc)
-        return None
-    finally:
-        http.close()
 
 
 # --- the calendar ---------------------------------------------------------------------------------
