@@ -193,3 +193,25 @@ def test_a_platform_that_needs_days_of_margin_is_refreshed_days_ahead(
     assert tasks.refresh_due_accounts() == {}
     _expire_soon(session, account, minutes=60 * 24 * 6)
     assert tasks.refresh_due_accounts() == {"refreshed": 1}
+
+
+def test_usable_tokens_refresh_what_the_platform_refused_once(
+    team: Team, session: Session, configured: oauth_fake.FakeOAuthServer
+) -> None:
+    """Tokens far from their expiry are used as they are; tokens the platform turned down are
+    refreshed, and a second caller holding the same refused tokens gets the new ones without
+    spending another refresh (the rotated refresh token would be gone)."""
+    account = _connect(session, team, configured)
+    provider = credentials.provider_for(
+        session, workspace_id=account.workspace_id, platform=account.platform
+    )
+    stored = credentials.load_tokens(account)
+    exchanged = configured.count("POST", "/oauth/token")  # the sign-in's code exchange
+    same = flows.usable_tokens(session, account_id=account.id, provider=provider)
+    assert same == stored and configured.count("POST", "/oauth/token") == exchanged
+    fresh = flows.usable_tokens(session, account_id=account.id, provider=provider, refused=stored)
+    session.commit()
+    assert fresh.access_token != stored.access_token
+    again = flows.usable_tokens(session, account_id=account.id, provider=provider, refused=stored)
+    session.commit()
+    assert again == fresh and configured.count("POST", "/oauth/token") == exchanged + 1

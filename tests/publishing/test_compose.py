@@ -303,3 +303,12 @@ def test_live_rules_are_asked_once_per_account_and_tokens_for_a_while(
     account.status = AccountStatus.needs_reauth
     now[0] += compose.RULES_TTL_S + 1
     assert ask() is None and len(_RulesLoopback.asked) == 3
+
+
+def test_a_targets_text_takes_each_override_that_is_set() -> None:
+    base = {"title": "T", "caption": "C", "hashtags": ["a", "b"]}
+    assert service.target_text(**base, overrides=None) == service.PostText("T", "C", ("a", "b"))
+    unset = {"title": None, "caption": None, "hashtags": None}
+    assert service.target_text(**base, overrides=unset) == service.PostText("T", "C", ("a", "b"))
+    mixed = {"caption": "", "hashtags": ["x"]}  # an empty caption is a choice, not "unset"
+    assert service.target_text(**base, overrides=mixed) == service.PostText("T", "", ("x",))

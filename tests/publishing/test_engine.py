@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from shortops.accounts.credentials import load_tokens, store_tokens
 from shortops.errors import ShortopsError
@@ -16,6 +16,7 @@ from shortops.media import service as media_service
 from shortops.models import (
     Account,
     AccountStatus,
+    AuditEvent,
     PlatformApp,
     Publication,
     Rendition,
@@ -424,7 +425,9 @@ def test_reauth_required_fails_marks_the_account_and_notifies(world: World) -> N
     assert "Reconnect the account" in service.read_publication(world.session, row).error
     account = world.session.get(Account, world.account.id)
     assert account is not None and account.status == AccountStatus.needs_reauth
-    assert [n.kind for n in world.notifications()] == ["needs_reauth"]
+    assert [n.kind for n in world.notifications()] == ["needs_reauth"]  # one: the failure's
+    actions = world.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("account.needs_reauth") == 1
     assert world.fake.inits == {}
 
 

@@ -1,9 +1,8 @@
 """Secrets of connected accounts and platform apps, and a ready provider for an account.
 
 Tokens and client secrets are stored Fernet-encrypted with keys derived from the secret key, one
-key per purpose. `fresh_tokens` is the one way the engine gets an access token: it refreshes
-ahead of expiry, keeps the rotated refresh token the platform hands back (TikTok spends the old
-one), and marks the account `needs_reauth` when the platform refuses the refresh.
+key per purpose. The one way to a usable access token (refreshed ahead of expiry under the
+account's lock) is `accounts.flows.usable_tokens`.
 """
 
 from __future__ import annotations
@@ -15,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shortops.config import get_settings
-from shortops.kit.clock import utcnow
 from shortops.kit.crypto import fernet_for
-from shortops.models import Account, AccountStatus, PlatformApp
+from shortops.models import Account, PlatformApp
 from shortops.providers.base import Provider
 from shortops.providers.errors import ReauthRequired
 from shortops.providers.http import Http
@@ -79,30 +77,3 @@ def provider_for(
     cls = provider_class(platform)
     app = app_credentials(session, workspace_id=workspace_id, platform=platform)
     return cls(app, http=http)
-
-
-def fresh_tokens(
-    session: Session, *, account: Account, provider: Provider, margin: timedelta = REFRESH_MARGIN
-) -> Tokens:
-    """The account's tokens, refreshed first when they expire within `margin`.
-
-    The caller holds the account row (commits after); a refused refresh marks the account
-    `needs_reauth` and raises ReauthRequired.
-    """
-    tokens = load_tokens(account)
-    margin = max(margin, provider.refresh_ahead)
-    expires = tokens.expires_at
-    if not provider.uses_oauth or expires is None or expires - utcnow() > margin:
-        return tokens
-    try:
-        fresh = provider.refresh(tokens)
-    except ReauthRequired as exc:
-        account.status = AccountStatus.needs_reauth
-        account.status_detail = exc.render()[:500]
-        account.last_error, account.last_error_at = exc.render()[:1000], utcnow()
-        raise
-    # Platforms that do not rotate answer without a refresh token: keep the one we have.
-    if fresh.refresh_token is None and tokens.refresh_token is not None:
-        fresh = fresh.model_copy(update={"refresh_token": tokens.refresh_token})
-    store_tokens(account, fresh)
-    return fresh

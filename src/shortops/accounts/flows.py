@@ -212,25 +212,8 @@ def refresh_account(
         return RefreshOutcome.skipped
     try:
         before = credentials.load_tokens(account)
-        after = credentials.fresh_tokens(session, account=account, provider=provider, margin=margin)
+        after = usable_tokens(session, account_id=account.id, provider=provider, margin=margin)
     except ReauthRequired:
-        # fresh_tokens marked the account; the workspace hears about it once, now.
-        notify(
-            session,
-            workspace_id=account.workspace_id,
-            kind=NotificationKind.needs_reauth,
-            message=N_("{platform} no longer accepts the sign-in of {handle}. Reconnect the "
-                       "account under Accounts."),
-            params={"platform": provider.name, "handle": account.handle},
-            link="/accounts",
-        )  # fmt: skip
-        record(
-            session,
-            action="account.needs_reauth",
-            workspace_id=account.workspace_id,
-            target=("account", account.id),
-            data={"platform": account.platform, "detail": account.status_detail},
-        )
         return RefreshOutcome.needs_reauth
     except ProviderError as exc:
         service.record_error(account, error=exc)
@@ -240,3 +223,86 @@ def refresh_account(
         return RefreshOutcome.fresh
     service.record_success(account)
     return RefreshOutcome.refreshed
+
+
+# --- the one way to a usable token ----------------------------------------------------------------
+
+
+def usable_tokens(
+    session: Session,
+    *,
+    account_id: int,
+    provider: Provider,
+    refused: Tokens | None = None,
+    margin: timedelta = credentials.REFRESH_MARGIN,
+    notify_workspace: bool = True,
+) -> Tokens:
+    """The account's tokens, ready to use: refreshed first when they run out within `margin`
+    (or the platform's own `refresh_ahead`), or when the platform just turned `refused` down as
+    expired whatever its expiry said.
+
+    Every refresh holds the account's lock: platforms that rotate refresh tokens (TikTok) spend
+    the old one on first use, so a second concurrent refresh would sign the account out. A
+    refresh another worker made while we waited is used as it is. A refused refresh marks the
+    account (`mark_needs_reauth`) and raises ReauthRequired: the caller commits all the same.
+    """
+    account = session.get(Account, account_id, populate_existing=True)
+    assert account is not None, "the caller read the account a moment ago"
+    if not provider.uses_oauth:
+        return credentials.load_tokens(account) if account.credentials else Tokens(access_token="")
+    margin = max(margin, provider.refresh_ahead)
+    if refused is None and not _expiring(credentials.load_tokens(account), margin):
+        return credentials.load_tokens(account)
+    account = service.lock_account(session, account_id=account_id)
+    assert account is not None
+    current = credentials.load_tokens(account)
+    if refused is not None and current.access_token != refused.access_token:
+        return current  # another worker refreshed a moment ago
+    if refused is None and not _expiring(current, margin):
+        return current  # another worker refreshed while we waited for the lock
+    try:
+        fresh = provider.refresh(current)
+    except ReauthRequired as exc:
+        mark_needs_reauth(session, account, exc, notify_workspace=notify_workspace)
+        raise
+    # Platforms that do not rotate answer without a refresh token: keep the one we have.
+    if fresh.refresh_token is None and current.refresh_token is not None:
+        fresh = fresh.model_copy(update={"refresh_token": current.refresh_token})
+    credentials.store_tokens(account, fresh)
+    return credentials.load_tokens(account)
+
+
+def _expiring(tokens: Tokens, margin: timedelta) -> bool:
+    return tokens.expires_at is not None and tokens.expires_at - utcnow() <= margin
+
+
+def mark_needs_reauth(
+    session: Session, account: Account, exc: ProviderError, *, notify_workspace: bool = True
+) -> None:
+    """The platform no longer accepts the account's sign-in: mark it, record it in the audit
+    log, and (once, when it was connected until now) tell the workspace."""
+    was_connected = account.status == AccountStatus.connected
+    text = exc.render()
+    account.status = AccountStatus.needs_reauth
+    account.status_detail = text[:500]
+    account.last_error, account.last_error_at = text[:1000], utcnow()
+    if not was_connected:
+        return
+    record(
+        session,
+        action="account.needs_reauth",
+        workspace_id=account.workspace_id,
+        target=("account", account.id),
+        data={"platform": account.platform, "detail": account.status_detail},
+    )
+    if notify_workspace:
+        cls = provider_classes().get(account.platform)
+        notify(
+            session,
+            workspace_id=account.workspace_id,
+            kind=NotificationKind.needs_reauth,
+            message=N_("{platform} no longer accepts the sign-in of {handle}. Reconnect the "
+                       "account under Accounts."),
+            params={"platform": cls.name if cls else account.platform, "handle": account.handle},
+            link="/accounts",
+        )  # fmt: skip

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from shortops.accounts import credentials
+from shortops.accounts import flows as account_flows
 from shortops.accounts import service as accounts_service
 from shortops.config import Settings
 from shortops.db.session import session_scope
@@ -157,7 +158,7 @@ def poll_account(
             session, workspace_id=account.workspace_id, platform=account.platform, http=http
         )
         try:
-            tokens = credentials.fresh_tokens(session, account=account, provider=provider)
+            tokens = account_flows.usable_tokens(session, account_id=account.id, provider=provider)
         except ProviderError as exc:  # ReauthRequired marked the account; others: next run
             report.error = exc.render()
             return report
@@ -238,8 +239,8 @@ class _Poller:
             if account is None:
                 return False
             try:
-                self.tokens = credentials.fresh_tokens(
-                    session, account=account, provider=self.provider, margin=timedelta(days=3650)
+                self.tokens = account_flows.usable_tokens(
+                    session, account_id=account.id, provider=self.provider, refused=self.tokens
                 )
             except ProviderError as exc:
                 self.report.error = exc.render()
@@ -264,8 +265,7 @@ class _Poller:
         with session_scope(self.settings) as session:
             account = session.get(Account, self.account_id)
             if account is not None:
-                account.status = AccountStatus.needs_reauth
-                account.status_detail = exc.render()[:500]
+                account_flows.mark_needs_reauth(session, account, exc)
 
     def _postpone(self, publication_ids: list[int]) -> None:
         until = self.report.postponed_until or self.now + ERROR_BACKOFF

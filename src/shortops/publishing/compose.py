@@ -45,7 +45,6 @@ from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import (
     Capability,
     Issue,
-    PublishRequest,
     Severity,
 )
 from shortops.publishing import renditions
@@ -67,12 +66,13 @@ from shortops.publishing.service import (
     issue_read,
     local_time,
     new_issue,
+    publish_request,
     publish_when_due,
     render_message,
-    request_options,
     resolve_when,
     schedule_issues,
     sentence,
+    target_text,
 )
 from shortops.workspaces.service import Actor, record
 
@@ -344,15 +344,17 @@ def _check_target(
     media = renditions.planned_media(
         session, store=store, asset=asset, profile=check.profile, rendition=check.rendition
     )
-    request = PublishRequest(
+    request = publish_request(
+        account=account,
         media=media,
         cover=store.path(cover.storage_path) if cover is not None else None,
-        title=_text(target.overrides.title, data.title),
-        caption=_text(target.overrides.caption, data.caption),
-        hashtags=tuple(
-            target.overrides.hashtags if target.overrides.hashtags is not None else data.hashtags
+        text=target_text(
+            title=data.title,
+            caption=data.caption,
+            hashtags=data.hashtags,
+            overrides=target.overrides.model_dump(),
         ),
-        options=request_options(account, check.options),
+        options=check.options,
         idempotency_key="check",
     )
     try:
@@ -365,10 +367,6 @@ def _check_target(
         except ShortopsError as exc:
             check.issues.append(new_issue("media", exc.code, exc.message_template, **exc.params))
     return check
-
-
-def _text(override: str | None, default: str) -> str:
-    return default if override is None else override
 
 
 @dataclass

@@ -49,12 +49,10 @@ from typing import Any, Literal
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from shortops.accounts import flows as account_flows
 from shortops.accounts import service as accounts_service
 from shortops.accounts.credentials import (
-    REFRESH_MARGIN,
-    load_tokens,
     provider_for,
-    store_tokens,
 )
 from shortops.config import Settings
 from shortops.db.session import session_scope
@@ -65,7 +63,6 @@ from shortops.media.spec import EditSpec
 from shortops.media.store import MediaStore
 from shortops.models import (
     Account,
-    AccountStatus,
     MediaAsset,
     NotificationKind,
     Post,
@@ -319,14 +316,17 @@ class Engine:
                     "missing_app_credentials",
                 ),
             )  # fmt: skip
-        overrides = publication.overrides or {}
-        request = PublishRequest(
+        request = service.publish_request(
+            account=account,
             media=media,
             cover=self._cover(session, publication, post, cls),
-            title=overrides.get("title", post.title),
-            caption=overrides.get("caption", post.caption),
-            hashtags=tuple(overrides.get("hashtags", post.hashtags)),
-            options=service.request_options(account, publication.options or {}),
+            text=service.target_text(
+                title=post.title,
+                caption=post.caption,
+                hashtags=post.hashtags,
+                overrides=publication.overrides,
+            ),
+            options=publication.options or {},
             idempotency_key=publication.idempotency_key,
         )
         assert publication.scheduled_at is not None
@@ -978,69 +978,31 @@ class Engine:
 
     # --- tokens -----------------------------------------------------------------------------
 
-    def _tokens(self, account_id: int, provider: Provider) -> Tokens:
-        """The account's tokens, refreshed first when they run out within the margin."""
-        error: ReauthRequired | None = None
+    def _tokens(self, account_id: int, provider: Provider, refused: Tokens | None = None) -> Tokens:
+        """The account's tokens, refreshed first when they run out soon, or when the platform
+        just refused `refused` as expired (accounts.flows.usable_tokens, in its own
+        transaction: a refused refresh marks the account, and that is kept)."""
         with session_scope(self.settings) as session:
-            account = session.get(Account, account_id, populate_existing=True)
-            assert account is not None
-            if not provider.uses_oauth and account.credentials is None:
-                return Tokens(access_token="")
-            tokens = load_tokens(account)
-            if not provider.uses_oauth or not _expiring(tokens):
-                return tokens
-            # One refresh per account at a time: platforms that rotate refresh tokens (TikTok)
-            # spend the old one on first use, so a second concurrent refresh would sign it out.
-            _lock_account(session, account_id)
-            session.refresh(account)
-            tokens = load_tokens(account)
-            if not _expiring(tokens):
-                return tokens  # another worker refreshed while we waited for the lock
             try:
-                tokens = provider.refresh(tokens)
+                return account_flows.usable_tokens(
+                    session,
+                    account_id=account_id,
+                    provider=provider,
+                    refused=refused,
+                    notify_workspace=False,  # the failed publication says it
+                )
             except ReauthRequired as exc:
-                self._mark_reauth(session, account_id, exc)
                 error = exc
-            else:
-                _store_refreshed(account, load_tokens(account), tokens)
-        if error is not None:
-            raise error
-        return tokens
+        raise error
 
     def _refresh_now(self, account_id: int, provider: Provider, refused: Tokens) -> Tokens:
         """Refresh after the platform refused `refused` as expired (whatever its expiry said)."""
-        error: ReauthRequired | None = None
-        with session_scope(self.settings) as session:
-            _lock_account(session, account_id)
-            account = session.get(Account, account_id, populate_existing=True)
-            assert account is not None
-            current = load_tokens(account)
-            if current.access_token != refused.access_token:
-                return current  # another worker refreshed a moment ago
-            try:
-                fresh = provider.refresh(current)
-            except ReauthRequired as exc:
-                self._mark_reauth(session, account_id, exc)
-                error = exc
-            else:
-                _store_refreshed(account, current, fresh)
-                return load_tokens(account)
-        assert error is not None
-        raise error
+        return self._tokens(account_id, provider, refused)
 
     def _mark_reauth(self, session: Session, account_id: int, exc: ProviderError) -> None:
-        now = self.clock()
-        text = exc.render()
-        session.execute(
-            update(Account)
-            .where(Account.id == account_id)
-            .values(
-                status=AccountStatus.needs_reauth,
-                status_detail=text[:500],
-                last_error=text[:1000],
-                last_error_at=now,
-            )
-        )
+        account = session.get(Account, account_id)
+        if account is not None:
+            account_flows.mark_needs_reauth(session, account, exc, notify_workspace=False)
 
     # --- outcomes ---------------------------------------------------------------------------
 
@@ -1371,28 +1333,6 @@ class _Heartbeat:
                 continue
             if not alive:
                 return
-
-
-def _expiring(tokens: Tokens) -> bool:
-    return tokens.expires_at is not None and tokens.expires_at - utcnow() <= REFRESH_MARGIN
-
-
-def _lock_account(session: Session, account_id: int) -> None:
-    """Hold the account row until the commit (a row lock on PostgreSQL, the write lock on
-    SQLite), so refreshes of one account happen one after another."""
-    session.execute(
-        update(Account)
-        .where(Account.id == account_id)
-        .values(status=Account.status)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _store_refreshed(account: Account, old: Tokens, fresh: Tokens) -> None:
-    # Platforms that do not rotate answer without a refresh token: keep the one we have.
-    if fresh.refresh_token is None and old.refresh_token is not None:
-        fresh = fresh.model_copy(update={"refresh_token": old.refresh_token})
-    store_tokens(account, fresh)
 
 
 def _no_error() -> dict[str, Any]:

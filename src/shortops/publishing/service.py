@@ -13,15 +13,19 @@ cancelling, never both win:
         ├──cancel──▶ cancelled
         └──▶ failed (checks at due time: account, rendition, the platform's rules)
 
-Web pages (composer, calendar, queue) build on `check_post` (live validation), `create_post`,
-`list_publications` / `publications_between`, `reschedule_publication`, `cancel_publication`
-and `duplicate_post`; `read_posts` / `read_publication` give the shapes the API answers with.
+Web pages (calendar, queue) build on `list_publications` / `publications_between`,
+`reschedule_publication` and `cancel_publication`; `read_posts` / `read_publication` give the
+shapes the API answers with. Checking and creating posts (which ask providers and media) is the
+flow `compose.py`; `target_text` and `publish_request` are the one way a target's text and the
+provider's request are made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,9 +46,7 @@ from shortops.models import (
     PublicationStatus,
 )
 from shortops.providers.base import Provider
-from shortops.providers.types import (
-    Issue,
-)
+from shortops.providers.types import Issue, MediaFile, PublishRequest
 from shortops.publishing.errors import PublicationLocked
 from shortops.publishing.renditions import MANUAL
 from shortops.publishing.schemas import (
@@ -59,7 +61,6 @@ from shortops.publishing.schemas import (
 from shortops.worker.after_commit import send_after_commit
 from shortops.workspaces.service import Actor, record
 
-# The provider that hands the operator a publish kit instead of calling a platform.
 # A time this little in the past counts as "now": the browser's clock and ours never agree exactly.
 PAST_GRACE = timedelta(seconds=60)
 # Named, not imported: the tasks' module imports the flows that import this one.
@@ -213,6 +214,55 @@ def request_options(account: Account, options: dict[str, Any]) -> dict[str, Any]
     if account.platform == MANUAL and account.platform_label and not options.get("platform_label"):
         return {**options, "platform_label": account.platform_label}
     return options
+
+
+@dataclass(frozen=True)
+class PostText:
+    """The text one target posts."""
+
+    title: str
+    caption: str
+    hashtags: tuple[str, ...]
+
+
+def target_text(
+    *, title: str, caption: str, hashtags: Sequence[str], overrides: Mapping[str, Any] | None
+) -> PostText:
+    """The post's text with one target's overrides: each one that is set (not None) replaces
+    the post's; an empty one is kept (an account may post no caption)."""
+    found = dict(overrides or {})
+
+    def pick(name: str, default: Any) -> Any:
+        value = found.get(name)
+        return default if value is None else value
+
+    return PostText(
+        title=pick("title", title),
+        caption=pick("caption", caption),
+        hashtags=tuple(pick("hashtags", hashtags)),
+    )
+
+
+def publish_request(
+    *,
+    account: Account,
+    media: MediaFile,
+    cover: Path | None,
+    text: PostText,
+    options: dict[str, Any],
+    idempotency_key: str,
+) -> PublishRequest:
+    """What the provider is asked to post: the one way it is built (the composer's check and
+    the engine's upload see the same request)."""
+    return PublishRequest(
+        media=media,
+        cover=cover,
+        title=text.title,
+        caption=text.caption,
+        hashtags=text.hashtags,
+        options=request_options(account, options),
+        idempotency_key=idempotency_key,
+    )
 
 
 # --- creating -------------------------------------------------------------------------------------

@@ -612,9 +612,10 @@ def _kit(
         options = ManualOptions.model_validate(options_in)
     except ValidationError:
         options = ManualOptions(platform_label=account.platform_label)
-    title = overrides.get("title") if overrides.get("title") is not None else post.title
-    caption = overrides.get("caption") if overrides.get("caption") is not None else post.caption
-    hashtags = overrides.get("hashtags") if overrides.get("hashtags") is not None else post.hashtags
+    text = service.target_text(
+        title=post.title, caption=post.caption, hashtags=post.hashtags, overrides=overrides
+    )
+    title, caption, hashtags = text.title, text.caption, list(text.hashtags)
     asset = session.get(MediaAsset, post.asset_id) if post.asset_id else None
     video_url = f"/produce/assets/{post.asset_id}/file" if asset else None
     filename = asset.filename if asset else ""
