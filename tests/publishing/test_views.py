@@ -15,7 +15,7 @@ from shortops.kit.clock import utcnow
 from shortops.kit.i18n import gettext
 from shortops.models import Post, Publication, PublicationEvent, Workspace
 from shortops.models import PublicationStatus as S
-from shortops.publishing.views import option_fields, split_hashtags
+from shortops.publishing.views.option_form import option_fields, split_hashtags
 from tests import factories
 from tests.publishing.conftest import World
 
