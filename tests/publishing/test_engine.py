@@ -25,7 +25,7 @@ from shortops.models import (
 from shortops.models import PublicationStatus as S
 from shortops.providers.types import Failed, Limits, Published, Ticket
 from shortops.publishing import compose, service
-from shortops.publishing.flows import Outcome, check_url
+from shortops.publishing.engine.base import Outcome, check_url
 from tests.publishing.conftest import World, add_app
 from tests.publishing.fake_platform import LoopbackProvider
 

@@ -16,7 +16,7 @@ from shortops.config import get_settings
 from shortops.kit.clock import utcnow
 from shortops.media.tasks import enqueue_renditions
 from shortops.publishing import flows, linkcheck
-from shortops.publishing.flows import Followup, Outcome
+from shortops.publishing.engine.base import Followup, Outcome
 from shortops.worker.queue import get_queue, periodic, task
 
 log = logging.getLogger("shortops.publishing")
