@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shortops.errors import Conflict, InvalidInput, NotFound
-from shortops.media import flows, service
+from shortops.media import flows, rendition_service, service
 from shortops.media.errors import MediaError
 from shortops.media.profiles import BUILTIN_PROFILES
 from shortops.media.schemas import ProfileCreate, RenditionsCreate, TemplateCreate, TemplateUpdate
@@ -123,7 +123,7 @@ def test_delete_asset_removes_renditions_and_returns_unused_files(
 ) -> None:
     asset = import_asset(media.video)
     actor = _actor(session, team)
-    service.request_renditions(
+    rendition_service.request_renditions(
         session, actor=actor, data=RenditionsCreate(asset_id=asset.id, profiles=["tiktok"])
     )
     session.commit()
@@ -258,17 +258,17 @@ def test_asking_twice_costs_nothing(
     asset = import_asset(media.video)
     actor = _actor(session, team)
     data = RenditionsCreate(asset_id=asset.id, profiles=["tiktok", "bilibili", "tiktok"])
-    first = service.request_renditions(session, actor=actor, data=data)
+    first = rendition_service.request_renditions(session, actor=actor, data=data)
     session.commit()
     assert [send for _, send in first] == [True, True]
-    second = service.request_renditions(session, actor=actor, data=data)
+    second = rendition_service.request_renditions(session, actor=actor, data=data)
     assert [r.id for r, _ in second] == [r.id for r, _ in first]
     assert [send for _, send in second] == [False, False]
     # A different spec is a different rendition.
     pad = RenditionsCreate(
         asset_id=asset.id, profiles=["tiktok"], spec=EditSpec(fit=Fit(mode="pad"))
     )
-    ((third, send),) = service.request_renditions(session, actor=actor, data=pad)
+    ((third, send),) = rendition_service.request_renditions(session, actor=actor, data=pad)
     assert send and third.id not in {r.id for r, _ in first}
 
 
@@ -278,10 +278,10 @@ def test_side_files_change_the_key(
     asset = import_asset(media.video)
     subs = import_asset(media.subtitles)
     actor = _actor(session, team)
-    plain = service.request_renditions(
+    plain = rendition_service.request_renditions(
         session, actor=actor, data=RenditionsCreate(asset_id=asset.id, profiles=["tiktok"])
     )[0][0]
-    with_subs = service.request_renditions(
+    with_subs = rendition_service.request_renditions(
         session,
         actor=actor,
         data=RenditionsCreate(
@@ -298,7 +298,7 @@ def test_only_videos_are_rendered(
 ) -> None:
     audio = import_asset(media.audio)
     with pytest.raises(InvalidInput, match="renditions are made from videos"):
-        service.request_renditions(
+        rendition_service.request_renditions(
             session,
             actor=_actor(session, team),
             data=RenditionsCreate(asset_id=audio.id, profiles=["tiktok"]),
@@ -310,7 +310,7 @@ def test_unknown_profile_is_named(
 ) -> None:
     asset = import_asset(media.video)
     with pytest.raises(NotFound, match="myspace"):
-        service.request_renditions(
+        rendition_service.request_renditions(
             session,
             actor=_actor(session, team),
             data=RenditionsCreate(asset_id=asset.id, profiles=["myspace"]),
@@ -318,7 +318,7 @@ def test_unknown_profile_is_named(
 
 
 def _queued(session: Session, team: Team, asset: MediaAsset) -> Rendition:
-    rendition, _ = service.request_renditions(
+    rendition, _ = rendition_service.request_renditions(
         session,
         actor=_actor(session, team),
         data=RenditionsCreate(asset_id=asset.id, profiles=["tiktok"]),
@@ -331,10 +331,10 @@ def test_claim_happens_once(
     session: Session, media: Media, team: Team, import_asset: ImportFn
 ) -> None:
     rendition = _queued(session, team, import_asset(media.video))
-    claimed = service.claim_rendition(session, rendition_id=rendition.id)
+    claimed = rendition_service.claim_rendition(session, rendition_id=rendition.id)
     assert claimed is not None and claimed.status == RenditionStatus.rendering
     assert claimed.started_at is not None
-    assert service.claim_rendition(session, rendition_id=rendition.id) is None
+    assert rendition_service.claim_rendition(session, rendition_id=rendition.id) is None
 
 
 def test_failed_is_never_ready_and_asking_again_retries(
@@ -343,10 +343,14 @@ def test_failed_is_never_ready_and_asking_again_retries(
     asset = import_asset(media.video)
     rendition = _queued(session, team, asset)
     # Not claimed yet: it can neither finish nor fail.
-    assert not service.mark_failed(session, rendition_id=rendition.id, error=InvalidInput("x"))
-    assert service.claim_rendition(session, rendition_id=rendition.id)
-    assert service.mark_failed(session, rendition_id=rendition.id, error=InvalidInput("broken"))
-    ready = service.mark_ready(
+    assert not rendition_service.mark_failed(
+        session, rendition_id=rendition.id, error=InvalidInput("x")
+    )
+    assert rendition_service.claim_rendition(session, rendition_id=rendition.id)
+    assert rendition_service.mark_failed(
+        session, rendition_id=rendition.id, error=InvalidInput("broken")
+    )
+    ready = rendition_service.mark_ready(
         session,
         rendition_id=rendition.id,
         output_path="renditions/x.mp4",
@@ -366,14 +370,14 @@ def test_failed_is_never_ready_and_asking_again_retries(
 def test_cancel(session: Session, media: Media, team: Team, import_asset: ImportFn) -> None:
     rendition = _queued(session, team, import_asset(media.video))
     actor = _actor(session, team)
-    service.claim_rendition(session, rendition_id=rendition.id)
-    assert service.record_progress(session, rendition_id=rendition.id, progress=0.5)
-    cancelled = service.cancel_rendition(session, actor=actor, rendition_id=rendition.id)
+    rendition_service.claim_rendition(session, rendition_id=rendition.id)
+    assert rendition_service.record_progress(session, rendition_id=rendition.id, progress=0.5)
+    cancelled = rendition_service.cancel_rendition(session, actor=actor, rendition_id=rendition.id)
     assert cancelled.status == RenditionStatus.cancelled
     # The worker learns at its next progress write.
-    assert not service.record_progress(session, rendition_id=rendition.id, progress=0.6)
+    assert not rendition_service.record_progress(session, rendition_id=rendition.id, progress=0.6)
     with pytest.raises(Conflict):
-        service.cancel_rendition(session, actor=actor, rendition_id=rendition.id)
+        rendition_service.cancel_rendition(session, actor=actor, rendition_id=rendition.id)
 
 
 def test_a_ready_rendition_whose_file_is_gone_is_made_again(
@@ -381,8 +385,8 @@ def test_a_ready_rendition_whose_file_is_gone_is_made_again(
 ) -> None:
     asset = import_asset(media.video)
     rendition = _queued(session, team, asset)
-    service.claim_rendition(session, rendition_id=rendition.id)
-    service.mark_ready(
+    rendition_service.claim_rendition(session, rendition_id=rendition.id)
+    rendition_service.mark_ready(
         session,
         rendition_id=rendition.id,
         output_path="renditions/gone.mp4",
@@ -392,11 +396,11 @@ def test_a_ready_rendition_whose_file_is_gone_is_made_again(
     )
     session.commit()
     data = RenditionsCreate(asset_id=asset.id, profiles=["tiktok"])
-    same, send = service.request_renditions(
+    same, send = rendition_service.request_renditions(
         session, actor=_actor(session, team), data=data, file_exists=lambda _: True
     )[0]
     assert not send and same.status == RenditionStatus.ready
-    again, send = service.request_renditions(
+    again, send = rendition_service.request_renditions(
         session, actor=_actor(session, team), data=data, file_exists=lambda _: False
     )[0]
     assert send and again.status == RenditionStatus.queued

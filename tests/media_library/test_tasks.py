@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from shortops.config import Settings
 from shortops.db.session import session_scope
 from shortops.kit.clock import utcnow
-from shortops.media import flows, service, tasks
+from shortops.media import flows, rendition_service, tasks
 from shortops.media.errors import RenderCancelled, RenderFailed
 from shortops.media.schemas import RenditionsCreate
 from shortops.media.store import MediaStore
@@ -28,7 +28,7 @@ from tests.media_library.conftest import ImportFn, Media, Team
 def queued(session: Session, team: Team, media: Media, import_asset: ImportFn) -> Rendition:
     asset = import_asset(media.video)
     actor = factories.actor_for(session, user=team.editor, workspace=team.workspace)
-    rendition, _ = service.request_renditions(
+    rendition, _ = rendition_service.request_renditions(
         session, actor=actor, data=RenditionsCreate(asset_id=asset.id, profiles=["tiktok"])
     )[0]
     session.commit()
@@ -46,7 +46,7 @@ def _status(session: Session, rendition: Rendition) -> Rendition:
 def test_progress_is_throttled_and_stops_a_cancelled_render(
     settings: Settings, session: Session, queued: Rendition
 ) -> None:
-    service.claim_rendition(session, rendition_id=queued.id)
+    rendition_service.claim_rendition(session, rendition_id=queued.id)
     session.commit()
     now = [0.0]
     cancel = threading.Event()
@@ -97,7 +97,7 @@ def test_cancelling_while_rendering_stops_and_keeps_nothing(
         out.write_bytes(b"partial")
         actor = factories.actor_for(session, user=team.editor, workspace=team.workspace)
         with session_scope(settings) as other:
-            service.cancel_rendition(other, actor=actor, rendition_id=queued.id)
+            rendition_service.cancel_rendition(other, actor=actor, rendition_id=queued.id)
         for step in range(1, 50):
             kwargs["on_progress"](step / 50)
             if kwargs["cancel"].is_set():

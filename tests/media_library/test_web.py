@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shortops.media import service
+from shortops.media import rendition_service
 from shortops.media.schemas import RenditionsCreate
 from shortops.models import EditTemplate, Rendition, RenditionStatus
 from tests import factories
@@ -161,13 +161,15 @@ def test_failed_rendition_shows_its_message_in_chinese(
 ) -> None:
     asset = import_asset(media.video)
     actor = factories.actor_for(session, user=team.editor, workspace=team.workspace)
-    rendition, _ = service.request_renditions(
+    rendition, _ = rendition_service.request_renditions(
         session, actor=actor, data=RenditionsCreate(asset_id=asset.id, profiles=["tiktok"])
     )[0]
-    service.claim_rendition(session, rendition_id=rendition.id)
+    rendition_service.claim_rendition(session, rendition_id=rendition.id)
     from shortops.media.errors import RenderTimeout
 
-    service.mark_failed(session, rendition_id=rendition.id, error=RenderTimeout(seconds="60"))
+    rendition_service.mark_failed(
+        session, rendition_id=rendition.id, error=RenderTimeout(seconds="60")
+    )
     session.commit()
     client = _signed_in(app, team.viewer.email)
     english = client.get(f"/produce/assets/{asset.id}")
@@ -186,7 +188,7 @@ def test_cancel_from_the_page(
 ) -> None:
     asset = import_asset(media.video)
     actor = factories.actor_for(session, user=team.editor, workspace=team.workspace)
-    rendition, _ = service.request_renditions(
+    rendition, _ = rendition_service.request_renditions(
         session, actor=actor, data=RenditionsCreate(asset_id=asset.id, profiles=["tiktok"])
     )[0]
     session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from shortops.accounts.credentials import load_tokens, store_tokens
 from shortops.errors import ShortopsError
 from shortops.kit.clock import utcnow
-from shortops.media import service as media_service
+from shortops.media import rendition_service
 from shortops.models import (
     Account,
     AccountStatus,
@@ -607,8 +607,8 @@ def test_a_publication_waits_for_its_rendition_and_fails_with_the_renders_reason
     assert world.reload(publication).status == S.scheduled
     assert "Waiting for the video to be made for this platform." in world.events(publication)
     assert publication.rendition_id is not None
-    assert media_service.claim_rendition(world.session, rendition_id=publication.rendition_id)
-    media_service.mark_failed(
+    assert rendition_service.claim_rendition(world.session, rendition_id=publication.rendition_id)
+    rendition_service.mark_failed(
         world.session,
         rendition_id=publication.rendition_id,
         error=ShortopsError("The source is too dark to see anything."),

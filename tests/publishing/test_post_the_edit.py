@@ -7,6 +7,7 @@ import hashlib
 from itertools import count
 from typing import Any
 
+from shortops.media import rendition_service
 from shortops.media import service as media_service
 from shortops.media.spec import EditSpec, TextOverlay, TextStyle, rendition_key
 from shortops.models import MediaAsset, Rendition, RenditionStatus
@@ -182,7 +183,7 @@ def test_platforms_with_the_same_output_share_one_file(world: World) -> None:
     rendition, rendered once, posted to both; Xiaohongshu's 3:4 is its own."""
     from shortops.media.schemas import RenditionsCreate
 
-    results = media_service.request_renditions(
+    results = rendition_service.request_renditions(
         world.session,
         actor=world.actor,
         data=RenditionsCreate(

@@ -470,10 +470,10 @@ def _cancel_on_interrupt(rendition_id: int) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         from shortops.db.session import session_scope
-        from shortops.media import service
+        from shortops.media import rendition_service
 
         with session_scope(get_settings()) as session:
-            service.abandon_rendition(session, rendition_id=rendition_id)
+            rendition_service.abandon_rendition(session, rendition_id=rendition_id)
         err_console.print("Cancelled.")
         raise typer.Exit(130) from None
 

@@ -15,7 +15,7 @@ from shortops.api.pagination import PageQuery
 from shortops.errors import N_, NotFound
 from shortops.kit.i18n import gettext, negotiate
 from shortops.kit.pagination import Page
-from shortops.media import flows, service, upload
+from shortops.media import flows, rendition_service, service, upload
 from shortops.media.schemas import (
     AssetRead,
     ProfileCreate,
@@ -189,7 +189,7 @@ def list_renditions(
     asset_id: int | None = None,
     status: RenditionStatus | None = None,
 ) -> Page[RenditionRead]:
-    rows, total = service.list_renditions(
+    rows, total = rendition_service.list_renditions(
         session, workspace_id=actor.workspace.id, params=params, asset_id=asset_id, status=status
     )
     return Page(
@@ -202,7 +202,7 @@ def list_renditions(
 
 @router.get("/renditions/{rendition_id}", response_model=RenditionRead)
 def get_rendition(rendition_id: int, session: DbSession, actor: Reader) -> RenditionRead:
-    rendition = service.get_rendition_or_raise(
+    rendition = rendition_service.get_rendition_or_raise(
         session, workspace_id=actor.workspace.id, rendition_id=rendition_id
     )
     return service.rendition_read(rendition)
@@ -211,7 +211,7 @@ def get_rendition(rendition_id: int, session: DbSession, actor: Reader) -> Rendi
 @router.post("/renditions/{rendition_id}/cancel", response_model=RenditionRead)
 def cancel_rendition(rendition_id: int, session: DbSession, actor: Writer) -> RenditionRead:
     """Stop a queued or rendering rendition."""
-    rendition = service.cancel_rendition(session, actor=actor, rendition_id=rendition_id)
+    rendition = rendition_service.cancel_rendition(session, actor=actor, rendition_id=rendition_id)
     return service.rendition_read(rendition)
 
 
@@ -220,7 +220,7 @@ def download_rendition(
     rendition_id: int, request: Request, session: DbSession, actor: Reader
 ) -> FileResponse:
     """The rendered MP4 (only once the rendition is ready)."""
-    rendition = service.get_rendition_or_raise(
+    rendition = rendition_service.get_rendition_or_raise(
         session, workspace_id=actor.workspace.id, rendition_id=rendition_id
     )
     return rendition_file_response(session, _store(request), rendition)
@@ -231,7 +231,7 @@ def download_cover(
     rendition_id: int, name: str, request: Request, session: DbSession, actor: Reader
 ) -> FileResponse:
     """A cover image of a ready rendition, by name (e.g. portrait, landscape)."""
-    rendition = service.get_rendition_or_raise(
+    rendition = rendition_service.get_rendition_or_raise(
         session, workspace_id=actor.workspace.id, rendition_id=rendition_id
     )
     return cover_file_response(session, _store(request), rendition, name)
@@ -264,7 +264,7 @@ def rendition_file_response(
     return FileResponse(
         store.path(rendition.output_path),
         media_type="video/mp4",
-        filename=f"{service.download_stem(session, rendition)}.mp4",
+        filename=f"{rendition_service.download_stem(session, rendition)}.mp4",
     )
 
 
@@ -277,7 +277,7 @@ def cover_file_response(
     return FileResponse(
         store.path(str(path)),
         media_type="image/jpeg",
-        filename=f"{service.download_stem(session, rendition)}-{name}.jpg",
+        filename=f"{rendition_service.download_stem(session, rendition)}-{name}.jpg",
     )
 
 

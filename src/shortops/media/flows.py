@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from shortops.config import Settings
 from shortops.db.session import session_scope
 from shortops.errors import N_, InvalidInput, ShortopsError
-from shortops.media import service
+from shortops.media import rendition_service, service
 from shortops.media.errors import MediaError, MissingMediaFile, RenderCancelled
 from shortops.media.ffmpeg import available_filters, find_tools
 from shortops.media.pipeline.plan import plan_render
@@ -289,7 +289,7 @@ def request_renditions(
     session: Session, *, actor: Actor, data: RenditionsCreate, store: MediaStore
 ) -> list[tuple[Rendition, bool]]:
     """Renditions for one asset × profiles, each checked against its profile before queuing."""
-    return service.request_renditions(
+    return rendition_service.request_renditions(
         session,
         actor=actor,
         data=data,
@@ -346,7 +346,7 @@ class ProgressWriter:
                 return
             self.last_value, self.last_time = fraction, now
             with session_scope(self.settings) as session:
-                still_rendering = service.record_progress(
+                still_rendering = rendition_service.record_progress(
                     session, rendition_id=self.rendition_id, progress=fraction
                 )
             self.writes += 1
@@ -369,13 +369,13 @@ def run_rendition(
     """
     store = MediaStore.from_settings(settings)
     with session_scope(settings) as session:
-        rendition = service.claim_rendition(session, rendition_id=rendition_id)
+        rendition = rendition_service.claim_rendition(session, rendition_id=rendition_id)
         if rendition is None:
             return False
         try:
             job = _job(session, store, rendition)
         except ShortopsError as exc:
-            service.mark_failed(session, rendition_id=rendition_id, error=exc)
+            rendition_service.mark_failed(session, rendition_id=rendition_id, error=exc)
             return True
     cancel = threading.Event()
     temp_out = store.temp_file(".mp4")
@@ -458,7 +458,7 @@ def _finish(settings: Settings, store: MediaStore, job: RenderJob, result: Rende
             covers[cover.name] = store.cover_path(job.key, cover.name)
             store.move_into(cover.path, covers[cover.name])
     with session_scope(settings) as session:
-        ready = service.mark_ready(
+        ready = rendition_service.mark_ready(
             session,
             rendition_id=job.rendition_id,
             output_path=output_path,
@@ -473,4 +473,4 @@ def _finish(settings: Settings, store: MediaStore, job: RenderJob, result: Rende
 
 def _fail(settings: Settings, rendition_id: int, error: ShortopsError) -> None:
     with session_scope(settings) as session:
-        service.mark_failed(session, rendition_id=rendition_id, error=error)
+        rendition_service.mark_failed(session, rendition_id=rendition_id, error=error)

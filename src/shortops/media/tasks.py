@@ -19,7 +19,7 @@ from shortops.config import get_settings
 from shortops.db.session import session_scope
 from shortops.errors import N_, ShortopsError
 from shortops.kit.clock import utcnow
-from shortops.media import flows, service, upload
+from shortops.media import flows, rendition_service, upload
 from shortops.media.store import MediaStore
 from shortops.worker.queue import get_queue, periodic, task
 
@@ -71,7 +71,7 @@ def reconcile_renditions() -> None:
     now = utcnow()
     queue = get_queue()
     with session_scope(settings) as session:
-        stalled = service.fail_stalled(
+        stalled = rendition_service.fail_stalled(
             session,
             started_before=now - timedelta(seconds=settings.render_timeout_seconds) - STALL_MARGIN,
             error=ShortopsError(
@@ -81,8 +81,8 @@ def reconcile_renditions() -> None:
         lost: list[int] = []
         # With messages still waiting, a queued row is most likely just waiting its turn.
         if queue.pending_count() == 0:
-            lost = service.queued_without_worker(session, queued_before=now - LOST_AFTER)
-            service.touch_queued(session, rendition_ids=lost)
+            lost = rendition_service.queued_without_worker(session, queued_before=now - LOST_AFTER)
+            rendition_service.touch_queued(session, rendition_ids=lost)
     if stalled:
         log.warning("%d stalled renditions marked failed", stalled)
     enqueue_renditions(lost)

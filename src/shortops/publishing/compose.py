@@ -25,6 +25,7 @@ from shortops.accounts.credentials import app_credentials, load_tokens, provider
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.clock import utcnow
 from shortops.media import flows as media_flows
+from shortops.media import rendition_service
 from shortops.media import service as media_service
 from shortops.media.profiles import PlatformProfile
 from shortops.media.spec import EditSpec
@@ -416,7 +417,7 @@ def create_post(
         if rendition_id is None and target.profile is not None:
             slug = target.profile.slug
             if slug not in renditions:
-                rendition, must_render = media_service.request_rendition(
+                rendition, must_render = rendition_service.request_rendition(
                     session,
                     workspace_id=workspace.id,
                     asset=check.asset,
@@ -457,7 +458,7 @@ def create_post(
             "scheduled_at": check.scheduled_at.isoformat(),
         },
     )
-    media_service.render_after_commit(session, render_ids)
+    rendition_service.render_after_commit(session, render_ids)
     publish_when_due(session, publications)
     return CreatedPost(post, publications, render_ids)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shortops.accounts.service import account_platform_name
 from shortops.kit.pagination import PageParams
-from shortops.media import service as media_service
+from shortops.media import rendition_service
 from shortops.models import (
     Account,
     AccountStatus,
@@ -162,7 +162,7 @@ def _to_reconnect(session: Session, workspace_id: int) -> list[tuple[int, str]]:
 
 
 def _renders(session: Session, workspace_id: int) -> list[Render]:
-    renditions, _total = media_service.list_renditions(
+    renditions, _total = rendition_service.list_renditions(
         session, workspace_id=workspace_id, params=PageParams(per_page=5)
     )
     assets = {

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
-from shortops.media import flows, previews, service
+from shortops.media import flows, previews, rendition_service, service
 from shortops.media.api import (
     asset_file_response,
     cover_file_response,
@@ -439,7 +439,7 @@ def asset_file(request: Request, session: DbSession, actor: Reader, asset_id: in
 def cancel_rendition(
     request: Request, session: DbSession, actor: Writer, rendition_id: int
 ) -> Response:
-    rendition = service.cancel_rendition(session, actor=actor, rendition_id=rendition_id)
+    rendition = rendition_service.cancel_rendition(session, actor=actor, rendition_id=rendition_id)
     flash(request, translate(request, N_("Rendering cancelled.")), "success")
     return redirect(f"/produce/assets/{rendition.asset_id}")
 
@@ -448,7 +448,7 @@ def cancel_rendition(
 def rendition_file(
     request: Request, session: DbSession, actor: Reader, rendition_id: int
 ) -> Response:
-    rendition = service.get_rendition_or_raise(
+    rendition = rendition_service.get_rendition_or_raise(
         session, workspace_id=actor.workspace.id, rendition_id=rendition_id
     )
     return rendition_file_response(session, media_store(request), rendition)
@@ -458,7 +458,7 @@ def rendition_file(
 def rendition_cover(
     request: Request, session: DbSession, actor: Reader, rendition_id: int, name: str
 ) -> Response:
-    rendition = service.get_rendition_or_raise(
+    rendition = rendition_service.get_rendition_or_raise(
         session, workspace_id=actor.workspace.id, rendition_id=rendition_id
     )
     return cover_file_response(session, media_store(request), rendition, name)

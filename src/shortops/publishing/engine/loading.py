@@ -15,6 +15,7 @@ from shortops.accounts.credentials import (
 )
 from shortops.db.session import session_scope
 from shortops.errors import N_, ShortopsError
+from shortops.media import rendition_service
 from shortops.media import service as media_service
 from shortops.media.spec import EditSpec
 from shortops.models import (
@@ -180,7 +181,7 @@ class Loading(Outcomes):
                 profile = media_service.get_profile_or_raise(
                     session, workspace_id=publication.workspace_id, slug=slug
                 )
-                rendition, must_render = media_service.request_rendition(
+                rendition, must_render = rendition_service.request_rendition(
                     session,
                     workspace_id=publication.workspace_id,
                     asset=asset,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from shortops.accounts import service as account_service
 from shortops.errors import N_, NotFound
 from shortops.kit.clock import utcnow
+from shortops.media import rendition_service
 from shortops.media import service as media_service
 from shortops.models import (
     Account,
@@ -145,14 +146,14 @@ def _kit(
     cover_urls: list[tuple[str, str]] = []
     if publication.rendition_id is not None:
         try:
-            rendition = media_service.get_rendition_or_raise(
+            rendition = rendition_service.get_rendition_or_raise(
                 session, workspace_id=actor.workspace.id, rendition_id=publication.rendition_id
             )
         except NotFound:
             rendition = None
         if rendition is not None and rendition.status == RenditionStatus.ready:
             video_url = f"/produce/renditions/{rendition.id}/file"
-            filename = media_service.download_stem(session, rendition) + ".mp4"
+            filename = rendition_service.download_stem(session, rendition) + ".mp4"
             read = media_service.rendition_read(rendition)
             cover_urls = [
                 (name, f"/produce/renditions/{rendition.id}/covers/{name}") for name in read.covers
