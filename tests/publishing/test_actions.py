@@ -14,7 +14,7 @@ from shortops.cli.main import app as cli
 from shortops.errors import InvalidInput
 from shortops.models import AuditEvent, Publication
 from shortops.models import PublicationStatus as S
-from shortops.publishing import actions, service
+from shortops.publishing import actions, service, transitions
 from shortops.publishing.errors import PublicationLocked
 from tests import factories
 from tests.publishing.conftest import World
@@ -23,7 +23,7 @@ from tests.publishing.conftest import World
 def _in(world: World, status: S, **values: Any) -> Publication:
     """A publication the engine left in `status` (moved as the engine moves it)."""
     (publication,) = world.schedule()
-    assert service.move(
+    assert transitions.move(
         world.session,
         publication_id=publication.id,
         from_statuses=(S.scheduled,),
@@ -109,7 +109,7 @@ def test_the_pages_show_retrying_and_offer_the_actions(world: World, app: Any) -
     web = TestClient(app)
     factories.login(web, world.owner.email)
     (retrying,) = world.schedule()
-    service.set_next_attempt(
+    transitions.set_next_attempt(
         world.session, publication_id=retrying.id, status=S.scheduled, at=world.clock()
     )
     world.session.execute(

@@ -24,7 +24,7 @@ from shortops.models import (
 from shortops.models import PublicationStatus as S
 from shortops.providers.base import PostingRules, Provider
 from shortops.providers.types import Tokens
-from shortops.publishing import compose, service
+from shortops.publishing import compose, service, transitions
 from shortops.publishing.errors import PostInvalid, PublicationLocked
 from shortops.publishing.schemas import PublicationFilters
 from tests.publishing.conftest import World
@@ -176,7 +176,7 @@ def test_cancel_only_before_the_upload(world: World) -> None:
     assert world.events(first)[-1] == "Cancelled by Olive."
     with pytest.raises(PublicationLocked, match="cancelled"):
         service.cancel_publication(world.session, actor=world.actor, publication_id=first.id)
-    assert service.claim_for_upload(world.session, publication_id=second.id, now=utcnow())
+    assert transitions.claim_for_upload(world.session, publication_id=second.id, now=utcnow())
     world.session.commit()
     with pytest.raises(PublicationLocked) as caught:
         service.cancel_publication(world.session, actor=world.actor, publication_id=second.id)

@@ -24,7 +24,7 @@ from shortops.models import (
 )
 from shortops.models import PublicationStatus as S
 from shortops.providers.types import Failed, Limits, Published, Ticket
-from shortops.publishing import compose, service
+from shortops.publishing import compose, service, transitions
 from shortops.publishing.engine.base import Outcome, check_url
 from tests.publishing.conftest import World, add_app
 from tests.publishing.fake_platform import LoopbackProvider
@@ -464,14 +464,14 @@ def test_two_workers_dispatching_at_once_upload_once(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (publication,) = world.schedule()
-    real_claim = service.claim_for_upload
+    real_claim = transitions.claim_for_upload
     barrier = threading.Barrier(2, timeout=10)
 
     def racing_claim(session: Any, **kwargs: Any) -> bool:
         barrier.wait()  # both workers passed every check and claim at the same moment
         return real_claim(session, **kwargs)
 
-    monkeypatch.setattr(service, "claim_for_upload", racing_claim)
+    monkeypatch.setattr(transitions, "claim_for_upload", racing_claim)
     outcomes: list[Outcome] = []
     threads = [
         threading.Thread(target=lambda: outcomes.append(world.engine().dispatch(publication.id)))
@@ -489,14 +489,14 @@ def test_two_checks_at_once_check_once(world: World, monkeypatch: pytest.MonkeyP
     (publication,) = world.schedule()
     world.engine().dispatch(publication.id)
     world.clock.advance(5)
-    real_claim = service.claim_check
+    real_claim = transitions.claim_check
     barrier = threading.Barrier(2, timeout=10)
 
     def racing_claim(session: Any, **kwargs: Any) -> bool:
         barrier.wait()
         return real_claim(session, **kwargs)
 
-    monkeypatch.setattr(service, "claim_check", racing_claim)
+    monkeypatch.setattr(transitions, "claim_check", racing_claim)
     outcomes: list[Outcome] = []
     threads = [
         threading.Thread(target=lambda: outcomes.append(world.engine().check(publication.id)))
@@ -530,7 +530,7 @@ def test_the_reconciler_finds_due_work_after_a_grace(world: World) -> None:
 def test_an_abandoned_upload_without_a_reference_needs_review(world: World) -> None:
     (publication,) = world.schedule()
     engine = world.engine()
-    assert service.claim_for_upload(
+    assert transitions.claim_for_upload(
         world.session, publication_id=publication.id, now=world.clock.now
     )
     world.session.commit()  # a worker claimed it, then died before the platform answered

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from shortops.kit.clock import utcnow
 from shortops.models import PublicationStatus as S
-from shortops.publishing import compose, service, tasks
+from shortops.publishing import compose, tasks, transitions
 from shortops.worker.queue import get_queue
 from tests.publishing.conftest import World
 
@@ -41,7 +41,7 @@ def test_a_due_publication_is_published_by_its_task(world: World) -> None:
 def test_the_reconciler_task_resends_what_no_message_covers(world: World) -> None:
     (publication,) = world.schedule(at=(utcnow() + timedelta(seconds=1)).isoformat())
     get_queue().huey.flush()  # its message is lost
-    service.move(
+    transitions.move(
         world.session,
         publication_id=publication.id,
         from_statuses=(S.scheduled,),

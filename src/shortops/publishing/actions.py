@@ -19,7 +19,7 @@ from shortops.errors import N_, InvalidInput
 from shortops.kit.clock import utcnow
 from shortops.models import Account, Publication
 from shortops.models import PublicationStatus as S
-from shortops.publishing import service
+from shortops.publishing import service, transitions
 from shortops.workspaces.service import Actor, record
 
 RETRY_RESET: dict[str, Any] = {
@@ -52,7 +52,7 @@ def retry_publication(
             N_("Nobody knows yet whether this post went out, so it is not sent again. Check on "
                "the platform, then mark it published (with its link) or failed, and retry.")
         )  # fmt: skip
-    moved = service.move(
+    moved = transitions.move(
         session,
         publication_id=publication.id,
         from_statuses=(S.failed,),
@@ -77,7 +77,7 @@ def mark_reviewed_published(
     )
     url, _parts = service.pasted_url(url)
     name = service.actor_name(actor)
-    moved = service.move(
+    moved = transitions.move(
         session,
         publication_id=publication.id,
         from_statuses=(S.needs_review,),
@@ -114,7 +114,7 @@ def mark_reviewed_failed(
     publication = service.get_publication_or_raise(
         session, workspace_id=actor.workspace.id, publication_id=publication_id
     )
-    moved = service.move(
+    moved = transitions.move(
         session,
         publication_id=publication.id,
         from_statuses=(S.needs_review,),

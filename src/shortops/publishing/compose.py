@@ -62,7 +62,6 @@ from shortops.publishing.service import (
     Gettext,
     S,
     account_issues,
-    add_event,
     get_post_or_raise,
     issue_read,
     local_time,
@@ -75,6 +74,7 @@ from shortops.publishing.service import (
     sentence,
     target_text,
 )
+from shortops.publishing.transitions import add_event
 from shortops.workspaces.service import Actor, record
 
 log = logging.getLogger("shortops.publishing")

@@ -56,7 +56,7 @@ from shortops.models import (
     Publication,
 )
 from shortops.providers.manual import link_on_platform, preset_for
-from shortops.publishing import service
+from shortops.publishing import service, transitions
 from shortops.publishing.engine.base import (
     RECONCILE_GRACE,
     SKIPPED,
@@ -104,7 +104,9 @@ class Engine(Loading, Uploading, Verifying):
             return prepared
         job = prepared
         with session_scope(self.settings) as session:
-            claimed = service.claim_for_upload(session, publication_id=job.publication_id, now=now)
+            claimed = transitions.claim_for_upload(
+                session, publication_id=job.publication_id, now=now
+            )
         if not claimed:
             return SKIPPED
         return self._upload(job)
@@ -120,13 +122,15 @@ class Engine(Loading, Uploading, Verifying):
         checks: list[int] = []
         reviewed = 0
         with session_scope(self.settings) as session:
-            for publication in service.abandoned_uploads(session, heartbeat_before=silent_since):
+            for publication in transitions.abandoned_uploads(
+                session, heartbeat_before=silent_since
+            ):
                 account = session.get(Account, publication.account_id)
                 assert account is not None
-                where = (service.silent_clause(silent_since),)
+                where = (transitions.silent_clause(silent_since),)
                 name = accounts_service.account_platform_name(account)
                 if publication.ticket:
-                    moved = service.move(
+                    moved = transitions.move(
                         session,
                         publication_id=publication.id,
                         from_statuses=(S.uploading,),
@@ -150,8 +154,8 @@ class Engine(Loading, Uploading, Verifying):
                 )  # fmt: skip
                 if self._review(session, publication.id, account, reason, (S.uploading,), where):
                     reviewed += 1
-            dispatch = service.due_for_dispatch(session, now=now - grace)
-            checks += service.due_for_check(session, now=now - grace)
+            dispatch = transitions.due_for_dispatch(session, now=now - grace)
+            checks += transitions.due_for_check(session, now=now - grace)
         if reviewed:
             log.warning("%d abandoned uploads sent for review", reviewed)
         return Reconciled(dispatch=dispatch, check=list(dict.fromkeys(checks)), reviewed=reviewed)
@@ -198,7 +202,7 @@ def complete_manual(
             domains=", ".join(preset.domains),
         )
     name = actor.user.name or actor.user.email
-    moved = service.move(
+    moved = transitions.move(
         session,
         publication_id=publication.id,
         from_statuses=(S.scheduled, S.processing, S.needs_review),

@@ -26,7 +26,7 @@ from shortops.kit import outbound
 from shortops.kit.clock import utcnow
 from shortops.models import Account, NotificationKind, Post, Publication, PublicationStatus
 from shortops.notifications.service import notify
-from shortops.publishing import service
+from shortops.publishing import transitions
 from shortops.publishing.renditions import MANUAL
 from shortops.publishing.service import publication_link
 
@@ -133,7 +133,7 @@ def _record(
         **(publication.verification or {}),
         "link": {"ok": answer.ok, "status": answer.status, "checked_at": now.isoformat()},
     }
-    service.add_event(
+    transitions.add_event(
         session,
         publication_id=publication_id,
         status=publication.status,

@@ -39,7 +39,7 @@ from shortops.providers.types import (
     MediaFile,
     Severity,
 )
-from shortops.publishing import renditions, service
+from shortops.publishing import renditions, service, transitions
 from shortops.publishing.engine.base import (
     RENDITION_WAIT,
     SKIPPED,
@@ -62,7 +62,7 @@ class Loading(Outcomes):
         publication = session.get(Publication, publication_id, populate_existing=True)
         if publication is None or publication.status != S.scheduled:
             return SKIPPED
-        if not service.is_due(publication, now):
+        if not transitions.is_due(publication, now):
             return SKIPPED  # an early or outdated message: the right one is queued
         account = session.get(Account, publication.account_id)
         assert account is not None  # the foreign key cascades
@@ -220,13 +220,15 @@ class Loading(Outcomes):
     ) -> Outcome:
         at = now + RENDITION_WAIT
         if publication.next_attempt_at is None:
-            service.add_event(
+            transitions.add_event(
                 session,
                 publication_id=publication.id,
                 status=S.scheduled,
                 message=N_("Waiting for the video to be made for this platform."),
             )
-        service.set_next_attempt(session, publication_id=publication.id, status=S.scheduled, at=at)
+        transitions.set_next_attempt(
+            session, publication_id=publication.id, status=S.scheduled, at=at
+        )
         return Outcome("waiting", Followup("dispatch", publication.id, at), render_ids)
 
     def _prepare(self, job: Job) -> Job | Outcome:

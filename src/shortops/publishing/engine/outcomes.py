@@ -22,7 +22,7 @@ from shortops.providers.errors import (
     ProviderError,
     RateLimited,
 )
-from shortops.publishing import service
+from shortops.publishing import transitions
 from shortops.publishing.engine.base import (
     FIRST_CHECK,
     MAX_POLL,
@@ -70,7 +70,7 @@ class Outcomes(EngineBase):
         if isinstance(exc, RateLimited):
             delay = max(delay, timedelta(seconds=exc.retry_after_s))
         at = self.clock() + delay
-        moved = service.move(
+        moved = transitions.move(
             session,
             publication_id=job.publication_id,
             from_statuses=from_statuses,
@@ -103,7 +103,7 @@ class Outcomes(EngineBase):
         from_statuses: tuple[PublicationStatus, ...] = (S.scheduled,),
         kind: NotificationKind = NotificationKind.publish_failed,
     ) -> Outcome:
-        moved = service.move(
+        moved = transitions.move(
             session,
             publication_id=publication_id,
             from_statuses=from_statuses,
@@ -171,7 +171,7 @@ class Outcomes(EngineBase):
         link = check_url(account.platform, account.handle)
         if link:
             params["check_url"] = link
-        moved = service.move(
+        moved = transitions.move(
             session,
             publication_id=publication_id,
             from_statuses=from_statuses,
@@ -208,7 +208,7 @@ class Outcomes(EngineBase):
         self, session: Session, job: Job, *, message: str, params: dict[str, Any]
     ) -> Outcome:
         at = self.clock() + FIRST_CHECK
-        service.move(
+        transitions.move(
             session,
             publication_id=job.publication_id,
             from_statuses=(S.uploading,),
@@ -222,5 +222,7 @@ class Outcomes(EngineBase):
 
     def _check_later(self, session: Session, publication_id: int, delay: timedelta) -> Outcome:
         at = self.clock() + min(max(delay, MIN_POLL), MAX_POLL)
-        service.set_next_attempt(session, publication_id=publication_id, status=S.processing, at=at)
+        transitions.set_next_attempt(
+            session, publication_id=publication_id, status=S.processing, at=at
+        )
         return Outcome("pending", Followup("check", publication_id, at))

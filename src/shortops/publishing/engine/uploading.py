@@ -33,7 +33,7 @@ from shortops.providers.types import (
     Progress,
     Ticket,
 )
-from shortops.publishing import renditions, service
+from shortops.publishing import renditions, transitions
 from shortops.publishing.engine.base import (
     FIRST_CHECK,
     PROGRESS_INTERVAL_S,
@@ -82,7 +82,7 @@ class _ProgressWriter:
             self.last_value, self.last_time = fraction, now
         try:
             with session_scope(self.settings) as session:
-                service.beat(
+                transitions.beat(
                     session, publication_id=self.publication_id, now=now, progress=fraction
                 )
         except Exception:  # progress is a nicety: it must never break an upload
@@ -120,7 +120,7 @@ class _Heartbeat:
         while not self.stop.wait(self.interval_s):
             try:
                 with session_scope(self.settings) as session:
-                    alive = service.beat(
+                    alive = transitions.beat(
                         session, publication_id=self.publication_id, now=self.clock()
                     )
             except Exception:
@@ -139,13 +139,13 @@ class Uploading(Outcomes):
             # Committed before the provider sends anything more: a crash after this point
             # leaves a reference to reconcile, never a mystery.
             with session_scope(self.settings) as session:
-                service.record_ticket(
+                transitions.record_ticket(
                     session,
                     publication_id=job.publication_id,
                     ticket=ticket.model_dump(mode="json"),
                     now=self.clock(),
                 )
-                service.add_event(
+                transitions.add_event(
                     session,
                     publication_id=job.publication_id,
                     status=S.uploading,
@@ -307,7 +307,7 @@ class Uploading(Outcomes):
             "next_attempt_at": next_at,
             **no_error(),
         }
-        moved = service.move(
+        moved = transitions.move(
             session,
             publication_id=job.publication_id,
             from_statuses=(S.uploading,),
@@ -321,7 +321,7 @@ class Uploading(Outcomes):
             return True
         # The reconciler gave this upload up while it was still running (a worker stalled past
         # its lease). The platform's answer is better than the guess: take it back.
-        return service.move(
+        return transitions.move(
             session,
             publication_id=job.publication_id,
             from_statuses=(S.needs_review,),

@@ -36,7 +36,7 @@ from shortops.providers.types import (
     Published,
     Ticket,
 )
-from shortops.publishing import service
+from shortops.publishing import transitions
 from shortops.publishing.engine.base import (
     CHECK_RETRY,
     EARLY,
@@ -66,7 +66,7 @@ class Verifying(Outcomes):
             assert account is not None
             if account.platform == MANUAL:
                 return self._kit_deadline(session, publication, account, now)
-            if not service.claim_check(
+            if not transitions.claim_check(
                 session, publication_id=publication_id, now=now + EARLY, hold=self.lease
             ):
                 return SKIPPED
@@ -199,7 +199,7 @@ class Verifying(Outcomes):
             "remote_id": state.remote_id,
             "detail": state.detail,
         }
-        moved = service.move(
+        moved = transitions.move(
             session,
             publication_id=publication.id,
             from_statuses=(S.processing,),
@@ -236,10 +236,12 @@ class Verifying(Outcomes):
         """A manual kit still open at its deadline escalates, once."""
         if publication.next_attempt_at is None or publication.next_attempt_at > now + EARLY:
             return SKIPPED
-        if not service.claim_kit_deadline(session, publication_id=publication.id, now=now + EARLY):
+        if not transitions.claim_kit_deadline(
+            session, publication_id=publication.id, now=now + EARLY
+        ):
             return SKIPPED
         due = publication.scheduled_at or now
-        service.add_event(
+        transitions.add_event(
             session,
             publication_id=publication.id,
             status=S.processing,
