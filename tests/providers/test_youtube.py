@@ -43,7 +43,7 @@ from shortops.providers.types import (
     Tokens,
 )
 from shortops.providers.youtube import YouTubeProvider
-from shortops.providers.youtube import provider as yt
+from shortops.providers.youtube import base as yt
 from shortops.providers.youtube.reasons import (
     FAILURE_REASONS,
     PROCESSING_FAILURES,

@@ -26,8 +26,8 @@ from shortops.metrics.errors import CompetitorReadFailed, NoApiKey
 from shortops.metrics.schemas import CompetitorPostIn, CompetitorSnapshotIn
 from shortops.models import Competitor, CompetitorSource
 from shortops.providers.counters import count
+from shortops.providers.youtube.base import CHANNELS_PATH, PLAYLIST_ITEMS_PATH, VIDEOS_PATH
 from shortops.providers.youtube.metrics import duration_s, uploads_playlist
-from shortops.providers.youtube.provider import CHANNELS_PATH, PLAYLIST_ITEMS_PATH, VIDEOS_PATH
 
 API_PLATFORMS = frozenset({"youtube"})
 RECENT_VIDEOS = 50

@@ -43,54 +43,56 @@ import base64
 import contextlib
 import hashlib
 import json
-import re
 import secrets
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode, urljoin
 
-import httpx
-from pydantic import BaseModel
-
 from shortops.errors import N_
-from shortops.kit.clock import utcnow
-from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
-from shortops.providers.counters import batches, count
+from shortops.providers.base import OnProgress, PostingRules, RecordTicket
 from shortops.providers.errors import (
-    AuthExpired,
     OutcomeUnknown,
     ProviderError,
-    RateLimited,
     ReauthRequired,
     Rejected,
     Transient,
 )
-from shortops.providers.http import MAX_INLINE_WAIT_S, Classify, Http, json_body
+from shortops.providers.http import json_body
 from shortops.providers.types import (
-    AccountMetrics,
-    AppCredentials,
     AuthStart,
-    Capability,
     Failed,
     Issue,
-    Limits,
     Pending,
-    PostMetrics,
-    PostPage,
     Profile,
-    Progress,
     Published,
     PublishRequest,
     PublishState,
-    ReadBudget,
     Ticket,
     Tokens,
 )
-from shortops.providers.youtube import google, metrics, reasons
+from shortops.providers.youtube import google, reasons
+from shortops.providers.youtube.base import (
+    API_BASE,
+    AUTH_BASE,
+    AUTHORIZE_PATH,
+    CHANNELS_PATH,
+    NO_CHANNEL,
+    NOT_LISTED_GRACE,
+    PROCESSING_POLL_S,
+    REVOKE_PATH,
+    STATUS_PARTS,
+    TOKEN_BASE,
+    UPLOAD_BASE,
+    UPLOAD_PARTS,
+    UPLOAD_PATH,
+    UPLOAD_SCOPES,
+    VIDEOS_PATH,
+    _auth,
+    _parse_time,
+    _processing_progress,
+    _rfc3339,
+)
+from shortops.providers.youtube.reads import YouTubeReads
 from shortops.providers.youtube.rules import (
-    TITLE_MAX_CHARS,
-    YouTubeOptions,
     description_of,
     is_short,
     media_issues,
@@ -99,114 +101,11 @@ from shortops.providers.youtube.rules import (
     tags_of,
     text_issues,
 )
-
-AUTH_BASE = "https://accounts.google.com"
-TOKEN_BASE = "https://oauth2.googleapis.com"
-API_BASE = "https://www.googleapis.com"
-UPLOAD_BASE = "https://www.googleapis.com"
-AUTHORIZE_PATH = "/o/oauth2/v2/auth"
-TOKEN_PATH = "/token"
-REVOKE_PATH = "/revoke"
-CHANNELS_PATH = "/youtube/v3/channels"
-VIDEOS_PATH = "/youtube/v3/videos"
-# The upload path googleapiclient builds for videos.insert: rootUrl + "upload/" + servicePath +
-# path (the discovery document's `mediaUpload.protocols.simple.path`), with uploadType=resumable.
-UPLOAD_PATH = "/upload/youtube/v3/videos"
-PLAYLIST_ITEMS_PATH = "/youtube/v3/playlistItems"
-ANALYTICS_BASE = "https://youtubeanalytics.googleapis.com"
-REPORTS_PATH = "/v2/reports"
-METRIC_PARTS = "statistics,contentDetails,snippet"
-# videos.list and playlistItems.list take at most 50 ids / items a call (2.4; discovery doc).
-MAX_IDS = 50
-UPLOAD_PARTS = "snippet,status"
-STATUS_PARTS = "status,processingDetails,snippet"
-
-SCOPE_UPLOAD = "https://www.googleapis.com/auth/youtube.upload"
-SCOPE_READONLY = "https://www.googleapis.com/auth/youtube.readonly"
-# reports.query accepts youtube.readonly too (the youtubeAnalytics discovery document), so the
-# default scopes need not ask for this one; it is what the refusal names.
-SCOPE_ANALYTICS = "https://www.googleapis.com/auth/yt-analytics.readonly"
-# Any of these lets the token upload videos.
-UPLOAD_SCOPES = frozenset(
-    {
-        SCOPE_UPLOAD,
-        "https://www.googleapis.com/auth/youtube",
-        "https://www.googleapis.com/auth/youtube.force-ssl",
-    }
-)
-
-CHUNK_UNIT = 256 * 1024
-DEFAULT_CHUNK_BYTES = 64 * CHUNK_UNIT  # 16 MiB in memory at a time
-DEFAULT_MAX_RESUMES = 5
-# How long a video YouTube named in the upload answer may be missing from videos.list before
-# check_publish calls it gone (videos.list may lag behind the upload; unconfirmed).
-NOT_LISTED_GRACE = timedelta(minutes=10)
-PROCESSING_POLL_S = 15.0
-_RANGE = re.compile(r"bytes=(\d+)-(\d+)")
-NO_CHANNEL = N_(
-    "This Google account has no YouTube channel yet. Create one on youtube.com, then connect "
-    "the account again."
-)
+from shortops.providers.youtube.upload import YouTubeUploads
 
 
-class YouTubeProvider(Provider):
+class YouTubeProvider(YouTubeUploads, YouTubeReads):
     """Publish Shorts (and regular videos) to a YouTube channel."""
-
-    slug: ClassVar[str] = "youtube"
-    name: ClassVar[str] = "YouTube"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.publish,
-            Capability.native_schedule,
-            Capability.post_metrics,
-            Capability.account_metrics,
-        }
-    )
-    metrics_batch: ClassVar[int] = MAX_IDS
-    # Data API units (2.3): the two revisions of Google's quota page agree on list calls (1
-    # unit) and disagree on uploads; see `read_budget_now`.
-    read_budget: ClassVar[ReadBudget] = ReadBudget(
-        units_per_day=10_000,
-        resets_at_midnight_in="America/Los_Angeles",
-        costs={
-            "fetch_post_metrics": 1,
-            "list_posts": 3,
-            "fetch_account_metrics": 1,
-            "start_publish": 1600,
-        },
-    )
-    # The Shorts rule (≤ 180 s, height ≥ width) depends on the `short` option, so it is checked in
-    # `validate`; these are the limits of any upload (12 h: verified channels; 256 GiB: discovery).
-    limits: ClassVar[Limits] = Limits(
-        min_duration_s=1,
-        max_duration_s=12 * 3600,
-        max_bytes=256 * 1024**3,
-        title_max=TITLE_MAX_CHARS,
-        # 5000 *bytes* (checked in `validate`); as characters it is an upper bound for counters.
-        caption_max=5000,
-        title_required=True,
-        containers=("mp4", "mov", "webm"),
-        profile_slug="youtube_shorts",
-    )
-    options_model: ClassVar[type[BaseModel]] = YouTubeOptions
-    default_scopes: ClassVar[tuple[str, ...]] = (SCOPE_UPLOAD, SCOPE_READONLY)
-
-    def __init__(
-        self,
-        app: AppCredentials | None = None,
-        *,
-        http: Http | None = None,
-        clock: Callable[[], datetime] = utcnow,
-        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-        max_resumes: int = DEFAULT_MAX_RESUMES,
-    ) -> None:
-        super().__init__(app, http=http, clock=clock)
-        if chunk_bytes <= 0 or chunk_bytes % CHUNK_UNIT:
-            raise ValueError(f"chunk_bytes must be a positive multiple of {CHUNK_UNIT} bytes")
-        self.chunk_bytes = chunk_bytes
-        self.max_resumes = max(0, max_resumes)
-
-    # --- auth -------------------------------------------------------------------------------
 
     def authorization_url(self, state: str, *, scopes: tuple[str, ...] | None = None) -> AuthStart:
         app = self.require_app()
@@ -315,8 +214,6 @@ class YouTubeProvider(Provider):
             avatar_url=avatar,
             extra={"channel_url": f"https://www.youtube.com/channel/{channel_id}"},
         )
-
-    # --- publish ----------------------------------------------------------------------------
 
     def validate(self, request: PublishRequest, rules: PostingRules | None = None) -> list[Issue]:
         # The base counts the description in characters; YouTube counts bytes (below).
@@ -467,319 +364,6 @@ class YouTubeProvider(Provider):
     def live_url(self, remote_id: str) -> str | None:
         return f"https://www.youtube.com/watch?v={remote_id}"
 
-    # --- reads: metrics ----------------------------------------------------------------------
-
-    def read_budget_now(self) -> ReadBudget:
-        """The documented budget with the app registration's overrides: `quota_units_per_day`
-        (a project Google granted more) and `quota_insert_units` (what videos.insert takes from
-        the same pool: 1600 in the older cost table, 0 where the newer one gives uploads their
-        own bucket of 100 calls a day; API_CONTRACTS.md 2.3 has both)."""
-        budget = self.read_budget
-        extra = self.app.extra if self.app is not None else {}
-        units = count(extra.get("quota_units_per_day"))
-        insert = count(extra.get("quota_insert_units"))
-        costs = dict(budget.costs)
-        if insert is not None:
-            costs["start_publish"] = insert
-        return budget.model_copy(
-            update={"units_per_day": units or budget.units_per_day, "costs": costs}
-        )
-
-    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
-        found: list[PostMetrics] = []
-        for batch in batches(remote_ids, self.metrics_batch):
-            videos = self._videos(tokens, batch)
-            figures, error = self._analytics(tokens, videos)
-            now = self.clock()
-            found += [
-                metrics.post_metrics(video, now, figures.get(str(video["id"])), error)
-                for video in videos
-            ]
-        return found
-
-    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
-        """The uploads playlist, newest first, 50 a page, with each video's Data API counters
-        (not the Analytics figures: `fetch_post_metrics` has those)."""
-        playlist, _, page_token = (cursor or "").partition(":")
-        if not playlist:
-            playlist = metrics.uploads_playlist(self._my_channel(tokens, "contentDetails"))
-            if not playlist:
-                return PostPage()
-        params = {"part": "contentDetails", "playlistId": playlist, "maxResults": str(MAX_IDS)}
-        if page_token:
-            params["pageToken"] = page_token
-        response = self.http.read(
-            "GET",
-            f"{self.endpoint('api', API_BASE)}{PLAYLIST_ITEMS_PATH}",
-            classify=self._classify_read(SCOPE_READONLY),
-            params=params,
-            headers=_auth(tokens),
-        )
-        body = json_body(response)
-        ids = [_playlist_video_id(item) for item in body.get("items") or []]
-        videos = {str(v["id"]): v for v in self._videos(tokens, [i for i in ids if i])}
-        now = self.clock()
-        posts = tuple(
-            metrics.remote_post(
-                videos[video_id],
-                f"https://www.youtube.com/watch?v={video_id}",
-                metrics.post_metrics(videos[video_id], now, None),
-            )
-            for video_id in ids
-            if video_id in videos  # deleted or private entries of the playlist are left out
-        )
-        next_token = body.get("nextPageToken")
-        return PostPage(posts=posts, cursor=f"{playlist}:{next_token}" if next_token else None)
-
-    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
-        return metrics.account_metrics(self._my_channel(tokens, "statistics"), self.clock())
-
-    def _videos(self, tokens: Tokens, ids: list[str]) -> list[dict[str, Any]]:
-        """videos.list for up to 50 ids; a deleted or private video is not in the answer."""
-        if not ids:
-            return []
-        response = self.http.read(
-            "GET",
-            f"{self.endpoint('api', API_BASE)}{VIDEOS_PATH}",
-            classify=self._classify_read(SCOPE_READONLY),
-            params={"part": METRIC_PARTS, "id": ",".join(ids)},
-            headers=_auth(tokens),
-        )
-        items = json_body(response).get("items") or []
-        return [item for item in items if isinstance(item, dict) and item.get("id")]
-
-    def _analytics(
-        self, tokens: Tokens, videos: list[dict[str, Any]]
-    ) -> tuple[dict[str, dict[str, Any]], str]:
-        """Lifetime Analytics figures per video, and why there are none when the report failed.
-
-        Anything but an expired token is swallowed: the Data API counters are worth keeping
-        when Analytics refuses (403 without the scope, 400 for a metric it does not know) or
-        is out of its own quota.
-        """
-        if not videos:
-            return {}, ""
-        ids = [str(video["id"]) for video in videos]
-        today = metrics.pacific_date(self.clock())
-        params = {
-            "ids": "channel==MINE",
-            "startDate": min(metrics.lifetime_start(videos), today).isoformat(),
-            "endDate": today.isoformat(),
-            "metrics": ",".join(metrics.ANALYTICS_METRICS),
-            "dimensions": "video",
-            "filters": "video==" + ",".join(ids),
-            "maxResults": str(len(ids)),
-            # The `video` dimension is reportedly only served sorted (unconfirmed).
-            "sort": "-estimatedMinutesWatched",
-        }
-        try:
-            response = self.http.read(
-                "GET",
-                f"{self.endpoint('analytics', ANALYTICS_BASE)}{REPORTS_PATH}",
-                classify=self._classify_read(SCOPE_ANALYTICS),
-                params=params,
-                headers=_auth(tokens),
-            )
-        except AuthExpired:
-            raise
-        except ProviderError as exc:
-            return {}, exc.platform_code or exc.code
-        return metrics.analytics_rows(json_body(response)), ""
-
-    def _my_channel(self, tokens: Tokens, part: str) -> dict[str, Any]:
-        response = self.http.read(
-            "GET",
-            f"{self.endpoint('api', API_BASE)}{CHANNELS_PATH}",
-            classify=self._classify_read(SCOPE_READONLY),
-            params={"part": part, "mine": "true"},
-            headers=_auth(tokens),
-        )
-        items = json_body(response).get("items") or []
-        channel = items[0] if isinstance(items, list) and items else None
-        if not isinstance(channel, dict) or not channel.get("id"):
-            raise Rejected(NO_CHANNEL, platform=self.name, platform_code="noChannel")
-        return channel
-
-    def _classify_read(self, scope: str) -> Classify:
-        def classify(response: httpx.Response) -> ProviderError | None:
-            return google.classify_read(response, self.clock(), scope=scope)
-
-        return classify
-
-    # --- upload -----------------------------------------------------------------------------
-
-    def _upload(
-        self,
-        tokens: Tokens,
-        request: PublishRequest,
-        ticket: Ticket,
-        *,
-        moved: Callable[[str], None],
-        on_progress: OnProgress | None,
-    ) -> dict[str, Any]:
-        """Send the file to the session; the video resource once YouTube has all of it."""
-        session_url = str(ticket.data["session_url"])
-        total = int(ticket.data["total"])
-        content_type = request.media.content_type
-        offset = 0
-        failures = 0
-        with request.media.path.open("rb") as file:
-            while True:
-                file.seek(offset)
-                chunk = file.read(min(self.chunk_bytes, total - offset))
-                end = offset + len(chunk) - 1
-                last = end + 1 >= total
-                broke = False
-                try:
-                    response = self.http.mutate(
-                        "PUT",
-                        session_url,
-                        classify=self._classify_session,
-                        content=chunk,
-                        headers={
-                            **_auth(tokens),
-                            "Content-Type": content_type,
-                            "Content-Range": f"bytes {offset}-{end}/{total}",
-                        },
-                    )
-                except (Transient, OutcomeUnknown, RateLimited, Rejected) as exc:
-                    if isinstance(exc, Rejected) and exc.platform_code != google.SESSION_GONE:
-                        raise
-                    if isinstance(exc, Rejected):
-                        raise self._session_expired(offset, total) from None
-                    broke = True
-                    failures += 1
-                    response = self._recover(
-                        tokens, session_url, offset, total, last, failures, exc
-                    )
-                if response.status_code in (200, 201):
-                    if on_progress is not None:
-                        on_progress(Progress(sent=total, total=total))
-                    return json_body(response)
-                if response.status_code != 308:
-                    raise OutcomeUnknown(
-                        platform=self.name,
-                        detail=f"unexpected HTTP {response.status_code} from the upload session",
-                    )
-                new_location = response.headers.get("location")
-                if new_location and urljoin(session_url, new_location) != session_url:
-                    session_url = urljoin(session_url, new_location)
-                    moved(session_url)
-                received = _received(response)
-                if received <= offset and not broke:
-                    failures += 1  # a 308 that took nothing: count it, so this cannot loop
-                if failures > self.max_resumes:
-                    raise Transient(
-                        N_("The upload to {platform} kept breaking off and stopped at {sent} of "
-                           "{total} bytes; nothing was published. Starting again is safe."),
-                        platform=self.name,
-                        detail=f"{received}/{total}",
-                        sent=received,
-                        total=total,
-                    )  # fmt: skip
-                offset = min(received, total)
-                if on_progress is not None:
-                    on_progress(Progress(sent=offset, total=total))
-
-    def _recover(
-        self,
-        tokens: Tokens,
-        session_url: str,
-        offset: int,
-        total: int,
-        last: bool,
-        failures: int,
-        error: ProviderError,
-    ) -> httpx.Response:
-        """After a broken chunk: wait, then ask the session what it holds (308 or 200/201)."""
-        if isinstance(error, RateLimited):
-            wait = min(error.retry_after_s, MAX_INLINE_WAIT_S)
-        else:
-            wait = min(30.0, 0.5 * 2 ** (failures - 1))
-        if failures <= self.max_resumes:
-            self.http.sleep(wait)
-        try:
-            return self._query_session(tokens, session_url, total)
-        except ProviderError as exc:
-            if isinstance(exc, Rejected) and exc.platform_code == google.SESSION_GONE and not last:
-                raise self._session_expired(offset, total) from None
-            if last:
-                # The last bytes may have landed, making the video: only a later query can tell.
-                raise OutcomeUnknown(
-                    N_("The connection to {platform} broke while the end of the video was being "
-                       "sent, and the upload session did not answer afterwards ({detail}). The "
-                       "video may exist; it is checked before anything is sent again."),
-                    platform=self.name,
-                    platform_code=exc.platform_code,
-                    detail=error.detail or exc.detail,
-                ) from None  # fmt: skip
-            raise Transient(
-                N_("The upload to {platform} broke off at {sent} of {total} bytes and could not "
-                   "be resumed ({detail}); nothing was published. Starting again is safe."),
-                platform=self.name,
-                platform_code=exc.platform_code,
-                detail=exc.detail or error.detail,
-                sent=offset,
-                total=total,
-            ) from None  # fmt: skip
-
-    def _query_session(self, tokens: Tokens, session_url: str, total: int) -> httpx.Response:
-        """What the session holds: 308 (+ Range) while incomplete, 200/201 + video when done."""
-        return self.http.read(
-            "PUT",
-            session_url,
-            classify=self._classify_session,
-            content=b"",
-            headers={**_auth(tokens), "Content-Range": f"bytes */{total}"},
-        )
-
-    def _session_expired(self, offset: int, total: int) -> Transient:
-        return Transient(
-            N_("The {platform} upload session expired at {sent} of {total} bytes; nothing was "
-               "published. Starting again is safe."),
-            platform=self.name,
-            platform_code=google.SESSION_GONE,
-            detail=f"{offset}/{total}",
-            sent=offset,
-            total=total,
-        )  # fmt: skip
-
-    # --- status -----------------------------------------------------------------------------
-
-    def _video_from_session(self, tokens: Tokens, ticket: Ticket) -> str | Failed:
-        """The video id from the upload session, or why there is none (start_publish broke)."""
-        data = ticket.data
-        session_url = str(data.get("session_url") or ticket.reference)
-        total = int(data.get("total") or 0)
-        try:
-            response = self._query_session(tokens, session_url, total)
-        except Rejected as exc:
-            if exc.platform_code != google.SESSION_GONE:
-                raise
-            return Failed(
-                reason=N_("YouTube no longer knows this upload session, so whether the video "
-                          "was created cannot be told from here. Look for it in YouTube Studio "
-                          "before publishing again."),
-                platform_code=google.SESSION_GONE,
-            )  # fmt: skip
-        if response.status_code == 308:
-            received = _received(response)
-            return Failed(
-                reason=N_("The upload stopped at {sent} of {total} bytes and will not finish by "
-                          "itself; nothing was published."),
-                params={"sent": received, "total": total},
-                permanent=False,
-                platform_code="uploadIncomplete",
-            )  # fmt: skip
-        video_id = json_body(response).get("id")
-        if not isinstance(video_id, str) or not video_id:
-            return Failed(
-                reason=N_("YouTube finished the upload without naming the video. Look for it in "
-                          "YouTube Studio before publishing again."),
-                platform_code="noVideoId",
-            )  # fmt: skip
-        return video_id
-
     def _not_listed(self, video_id: str, data: dict[str, Any]) -> PublishState:
         since = _parse_time(data.get("uploaded_at") or data.get("started_at"))
         if since is not None and self.clock() - since < NOT_LISTED_GRACE:
@@ -845,95 +429,3 @@ class YouTubeProvider(Provider):
             progress=_processing_progress(processing),
             poll_after_s=PROCESSING_POLL_S,
         )
-
-    # --- plumbing ---------------------------------------------------------------------------
-
-    def _token_url(self) -> str:
-        return f"{self.endpoint('token', TOKEN_BASE)}{TOKEN_PATH}"
-
-    def _classify(self, response: httpx.Response) -> ProviderError | None:
-        return google.classify_api(response, self.clock())
-
-    def _classify_session(self, response: httpx.Response) -> ProviderError | None:
-        return google.classify_session(response, self.clock())
-
-    def _classify_token(self, response: httpx.Response) -> ProviderError | None:
-        return google.classify_token(response, self.clock())
-
-    def _tokens(self, answer: dict[str, Any], previous: Tokens | None) -> Tokens:
-        access = answer.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise Transient(platform=self.name, detail="the token answer has no access_token")
-        now = self.clock()
-        expires_in = _number(answer.get("expires_in"))
-        refresh_expires_in = _number(answer.get("refresh_token_expires_in"))
-        scope = answer.get("scope")
-        return Tokens(
-            access_token=access,
-            # Google does not rotate refresh tokens: a refresh answer has none, keep ours.
-            refresh_token=str(answer.get("refresh_token") or "")
-            or (previous.refresh_token if previous else None),
-            expires_at=now + timedelta(seconds=expires_in) if expires_in is not None else None,
-            refresh_expires_at=(
-                now + timedelta(seconds=refresh_expires_in)
-                if refresh_expires_in is not None
-                else (previous.refresh_expires_at if previous else None)
-            ),
-            scopes=tuple(scope.split())
-            if isinstance(scope, str) and scope
-            else (previous.scopes if previous else ()),
-            remote_id=previous.remote_id if previous else None,
-            extra=dict(previous.extra) if previous else {},
-        )
-
-
-def _auth(tokens: Tokens) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens.access_token}"}
-
-
-def _playlist_video_id(item: Any) -> str:
-    """The video a playlistItem points at (`contentDetails.videoId`, else the snippet's)."""
-    if not isinstance(item, dict):
-        return ""
-    details = item.get("contentDetails") or {}
-    resource = (item.get("snippet") or {}).get("resourceId") or {}
-    return str(details.get("videoId") or resource.get("videoId") or "")
-
-
-def _received(response: httpx.Response) -> int:
-    """How many bytes a session holds, from a 308's `Range: bytes=0-N` (none: nothing yet)."""
-    match = _RANGE.search(response.headers.get("range", ""))
-    return int(match.group(2)) + 1 if match else 0
-
-
-def _rfc3339(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _processing_progress(processing: dict[str, Any]) -> float | None:
-    progress = processing.get("processingProgress") or {}
-    done, parts = _number(progress.get("partsProcessed")), _number(progress.get("partsTotal"))
-    if done is None or not parts:
-        return None
-    return max(0.0, min(1.0, done / parts))
