@@ -39,38 +39,54 @@ is a wait until it resets (§4.5).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode
 
-from shortops.errors import N_
-from shortops.kit.clock import utcnow
-from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
-from shortops.providers.counters import batches
-from shortops.providers.douyin import metrics, status
+from shortops.providers.base import OnProgress, PostingRules, RecordTicket
+from shortops.providers.douyin import status
+from shortops.providers.douyin.base import (
+    AUTH_BASE,
+    CHECKING,
+    CREATE_UNCONFIRMED,
+    GONE,
+    LIST_COUNT,
+    LIST_PAGES,
+    NOT_FOUND,
+    NOT_LISTED,
+    NOT_LISTED_GRACE,
+    RECONCILE_GRACE,
+    RENEW_WHEN_LEFT,
+    SCOPE_CREATE,
+    SCOPE_DATA,
+    SCOPE_LIST,
+    SCOPE_RENEW,
+    UPLOAD_BROKE,
+    _auth,
+    _data,
+    _granted,
+    _items,
+    _number,
+    _open_id,
+    _unverified,
+    _when,
+    log,
+)
 from shortops.providers.douyin.envelope import (
     PLATFORM,
     classify,
     enterprise_only,
     is_permission_refusal,
 )
-from shortops.providers.douyin.parts import (
-    DEFAULT_PART_BYTES,
-    DIRECT_PREFERRED_MAX_BYTES,
-    TooLarge,
-    part_ranges,
-    use_parts,
-)
+from shortops.providers.douyin.reads import DouyinReads
 from shortops.providers.douyin.rules import (
     DouyinOptions,
     douyin_issues,
     parse_options,
     text_of,
 )
+from shortops.providers.douyin.upload import DouyinUploads
 from shortops.providers.errors import (
     OutcomeUnknown,
     ProviderError,
@@ -78,121 +94,22 @@ from shortops.providers.errors import (
     Rejected,
     Transient,
 )
-from shortops.providers.files import FILE_UNREADABLE, check_file, refuse_errors
-from shortops.providers.http import Http, json_body
+from shortops.providers.files import check_file, refuse_errors
 from shortops.providers.types import (
-    AccountMetrics,
-    AppCredentials,
     AuthStart,
-    Capability,
     Failed,
     Issue,
-    Limits,
     Pending,
-    PostMetrics,
-    PostPage,
     Profile,
-    Progress,
-    Published,
     PublishRequest,
     PublishState,
-    ReadBudget,
     Ticket,
     Tokens,
 )
 
-log = logging.getLogger("shortops.providers.douyin")
 
-AUTH_BASE = "https://open.douyin.com"
-API_BASE = "https://open.douyin.com"
-
-SCOPE_USER = "user_info"
-SCOPE_CREATE = "video.create.bind"
-SCOPE_DATA = "video.data.bind"
-SCOPE_LIST = "video.list.bind"
-SCOPE_RENEW = "renew_refresh_token"
-
-VIDEO_API = "/api/douyin/v1/video"
-# Renew the refresh token when it has less than this left: access tokens last 15 days, so the
-# refresh at day ~15 renews a 30-day refresh token before the next refresh needs it.
-RENEW_WHEN_LEFT = timedelta(days=20)
-# How long a created item may be missing from video_data, and an unconfirmed create_video from
-# the video list, before a person is asked to look (the lists may lag; unconfirmed).
-NOT_LISTED_GRACE = timedelta(minutes=30)
-RECONCILE_GRACE = timedelta(minutes=10)
-LIST_PAGES, LIST_COUNT = 3, 20
-# Items per video_data call: the contract names no maximum (unconfirmed; 20 like the list).
-DATA_BATCH = 20
-# fetch_account_metrics pages through at most this many video_list pages (1000 videos).
-ACCOUNT_PAGES = 50
-
-TOO_LARGE = N_("The video is {size} bytes; Douyin takes at most 4 GB.")
-UPLOAD_BROKE = N_(
-    "The upload to {platform} broke off ({detail}). Nothing was published (an uploaded video "
-    "only appears once shortops creates the post); starting again is safe."
-)
-CREATE_UNCONFIRMED = N_(
-    "{platform} did not confirm whether it created the post ({detail}). shortops looks for it "
-    "in the account's videos before doing anything else."
-)
-NOT_LISTED = N_("Douyin has not listed the video yet.")
-CHECKING = N_("Checking whether Douyin created the post.")
-GONE = N_(
-    "Douyin created the post {item_id}, but it is not among the account's videos any more: it "
-    "was deleted or removed. Check in the Douyin app."
-)
-NOT_FOUND = N_(
-    "Douyin never confirmed creating the post, and the uploaded video {video_id} does not "
-    "appear among the account's videos. Check in the Douyin app before publishing again."
-)
-
-
-class DouyinProvider(Provider):
+class DouyinProvider(DouyinUploads, DouyinReads):
     """Publish videos to Douyin through the Open Platform (enterprise apps only)."""
-
-    slug: ClassVar[str] = "douyin"
-    name: ClassVar[str] = PLATFORM
-    # account_metrics: the video count and totals only; no follower count (see the docstring).
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.publish, Capability.post_metrics, Capability.account_metrics}
-    )
-    metrics_batch: ClassVar[int] = DATA_BATCH
-    # Per-scope quotas exist but have no published figure (§4.5). An account read costs one
-    # video_list call per LIST_COUNT videos (this is the cost of one page).
-    read_budget: ClassVar[ReadBudget] = ReadBudget(
-        costs={"fetch_post_metrics": 1, "list_posts": 1, "fetch_account_metrics": 1}
-    )
-    limits: ClassVar[Limits] = Limits(
-        min_duration_s=3,  # unconfirmed; the render profile's minimum
-        max_duration_s=15 * 60,
-        max_bytes=4_000_000_000,  # "4 GB", read strictly
-        aspect_ratios=(9 / 16,),  # "vertical recommended": other shapes are a warning
-        containers=("mp4", "mov", "webm"),
-        profile_slug="douyin",
-    )
-    options_model = DouyinOptions
-    default_scopes: ClassVar[tuple[str, ...]] = (
-        SCOPE_USER,
-        SCOPE_CREATE,
-        SCOPE_DATA,
-        SCOPE_LIST,
-        SCOPE_RENEW,
-    )
-
-    def __init__(
-        self,
-        app: AppCredentials | None = None,
-        *,
-        http: Http | None = None,
-        clock: Callable[[], datetime] = utcnow,
-        direct_max_bytes: int = DIRECT_PREFERRED_MAX_BYTES,
-        part_bytes: int = DEFAULT_PART_BYTES,
-    ) -> None:
-        super().__init__(app, http=http, clock=clock)
-        self.direct_max_bytes = direct_max_bytes
-        self.part_bytes = part_bytes
-
-    # --- auth -------------------------------------------------------------------------------
 
     def authorization_url(self, state: str, *, scopes: tuple[str, ...] | None = None) -> AuthStart:
         app = self.require_app()
@@ -261,8 +178,6 @@ class DouyinProvider(Provider):
                 "e_account_role": str(user.get("e_account_role") or ""),
             },
         )
-
-    # --- publish ----------------------------------------------------------------------------
 
     def validate(self, request: PublishRequest, rules: PostingRules | None = None) -> list[Issue]:
         issues = super().validate(request, rules)
@@ -360,140 +275,6 @@ class DouyinProvider(Provider):
     def live_url(self, remote_id: str) -> str | None:
         return status.fallback_url(remote_id) or None
 
-    # --- reads: metrics ----------------------------------------------------------------------
-
-    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
-        """The account's videos, newest first, LIST_COUNT a page."""
-        data = self._video_list(tokens, cursor or 0)
-        now = self.clock()
-        posts = tuple(metrics.remote_post(item, now) for item in _listed(data))
-        more = data.get("has_more") is True and data.get("cursor") is not None
-        return PostPage(posts=posts, cursor=str(data["cursor"]) if more else None)
-
-    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
-        open_id = _open_id(tokens)
-        found: list[PostMetrics] = []
-        for batch in batches(remote_ids, self.metrics_batch):
-            response = self.http.read(
-                "POST",
-                self._video("/video_data/"),
-                params={"open_id": open_id},
-                json={"item_ids": batch},
-                headers=_auth(tokens),
-                classify=self._read_classify(SCOPE_DATA),
-            )
-            now = self.clock()
-            found += [
-                metrics.post_metrics(item, now)
-                for item in _items(response)
-                if str(item.get("item_id") or "") in batch
-            ]
-        return found
-
-    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
-        """The number of videos and their summed plays and likes, from video_list."""
-        posts: list[PostMetrics] = []
-        cursor: str | int = 0
-        for _ in range(ACCOUNT_PAGES):
-            data = self._video_list(tokens, cursor)
-            posts += [metrics.post_metrics(item, self.clock()) for item in _listed(data)]
-            if data.get("has_more") is not True or data.get("cursor") is None:
-                return metrics.account_metrics(posts, self.clock(), complete=True)
-            cursor = str(data["cursor"])
-        return metrics.account_metrics(posts, self.clock(), complete=False)
-
-    def _video_list(self, tokens: Tokens, cursor: str | int) -> dict[str, Any]:
-        response = self.http.read(
-            "GET",
-            self._video("/video_list/"),
-            params={"open_id": _open_id(tokens), "cursor": cursor, "count": LIST_COUNT},
-            headers=_auth(tokens),
-            classify=self._read_classify(SCOPE_LIST),
-        )
-        return _data(response)
-
-    def _read_classify(self, scope: str) -> Callable[[Any], ProviderError | None]:
-        return partial(classify, context="read", scope=scope, now=self.clock())
-
-    # --- internals --------------------------------------------------------------------------
-
-    def _upload(
-        self,
-        tokens: Tokens,
-        open_id: str,
-        request: PublishRequest,
-        on_progress: OnProgress | None,
-    ) -> dict[str, Any]:
-        """Send the file (whole or in parts); Douyin's `video` object (with `video_id`)."""
-        media = request.media
-        size = media.size_bytes
-        name = media.path.name
-        publish = partial(classify, context="publish")
-        try:
-            parts = use_parts(size, self.direct_max_bytes)
-        except TooLarge:
-            raise Rejected(TOO_LARGE, platform=PLATFORM, size=size) from None
-        if on_progress:
-            on_progress(Progress(sent=0, total=size))
-        try:
-            if not parts:
-                with media.path.open("rb") as file:
-                    response = self.http.mutate(
-                        "POST",
-                        self._video("/upload_video/"),
-                        params={"open_id": open_id},
-                        files={"video": (name, file, media.content_type)},
-                        headers=_auth(tokens),
-                        classify=publish,
-                    )
-            else:
-                response = self.http.mutate(
-                    "POST",
-                    self._video("/init_video_part_upload/"),
-                    params={"open_id": open_id},
-                    headers=_auth(tokens),
-                    classify=publish,
-                )
-                upload_id = str(_data(response).get("upload_id") or "")
-                if not upload_id:
-                    raise Transient(platform=PLATFORM, detail="init answered without upload_id")
-                for number, (offset, length) in enumerate(
-                    part_ranges(size, self.part_bytes), start=1
-                ):
-                    self.http.mutate(
-                        "POST",
-                        self._video("/upload_video_part/"),
-                        params={"open_id": open_id, "upload_id": upload_id, "part_number": number},
-                        files={
-                            "video": (name, _read(media.path, offset, length), media.content_type)
-                        },
-                        headers=_auth(tokens),
-                        classify=publish,
-                    )
-                    if on_progress:
-                        on_progress(Progress(sent=offset + length, total=size))
-                response = self.http.mutate(
-                    "POST",
-                    self._video("/complete_video_part_upload/"),
-                    params={"open_id": open_id, "upload_id": upload_id},
-                    headers=_auth(tokens),
-                    classify=publish,
-                )
-        except OutcomeUnknown as exc:
-            # Nothing is published before create_video: a broken upload can only be repeated.
-            raise Transient(
-                UPLOAD_BROKE,
-                platform=PLATFORM,
-                platform_code=exc.platform_code,
-                detail=exc.detail,
-            ) from None
-        except OSError as exc:
-            raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
-        if on_progress:
-            on_progress(Progress(sent=size, total=size))
-        video = _data(response).get("video")
-        return video if isinstance(video, dict) else {}
-
     def _reconcile(self, tokens: Tokens, ticket: Ticket) -> PublishState:
         """create_video's answer was lost: find the post by its video_id in the video list."""
         video_id = str(ticket.data.get("video_id") or ticket.reference)
@@ -571,110 +352,3 @@ class DouyinProvider(Provider):
                 "extra": {**tokens.extra, "renewals": int(tokens.extra.get("renewals", 0)) + 1},
             }
         )
-
-    def _tokens(self, data: dict[str, Any], *, previous: Tokens | None) -> Tokens:
-        access = data.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
-        now = self.clock()
-        expires_in = _number(data.get("expires_in"))
-        refresh_in = _number(data.get("refresh_expires_in"))
-        scope = data.get("scope")
-        open_id = data.get("open_id") or (previous.remote_id if previous else None)
-        refresh = str(data.get("refresh_token") or "") or (
-            previous.refresh_token if previous else None
-        )
-        refresh_expires_at = now + timedelta(seconds=refresh_in) if refresh_in else None
-        if previous is not None and refresh == previous.refresh_token:
-            # The refresh token keeps its expiry across refreshes (documented): should the
-            # answer count a fresh 30 days (unconfirmed either way), the earlier expiry wins.
-            known = [t for t in (refresh_expires_at, previous.refresh_expires_at) if t]
-            refresh_expires_at = min(known) if known else None
-        return Tokens(
-            access_token=access,
-            refresh_token=refresh,
-            expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
-            refresh_expires_at=refresh_expires_at,
-            scopes=tuple(s.strip() for s in scope.split(",") if s.strip())
-            if isinstance(scope, str) and scope
-            else (previous.scopes if previous else ()),
-            remote_id=str(open_id) if open_id else None,
-            extra=dict(previous.extra) if previous else {},
-        )
-
-    def _token_classify(self, response: Any) -> ProviderError | None:
-        return classify(response, context="token")
-
-    def _api(self, path: str) -> str:
-        return self.endpoint("api", API_BASE) + path
-
-    def _video(self, path: str) -> str:
-        return self.endpoint("api", API_BASE) + VIDEO_API + path
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def _unverified(item_id: str) -> Published:
-    return Published(
-        remote_id=item_id,
-        url=status.fallback_url(item_id),
-        visibility="unknown",
-        detail=status.UNVERIFIED,
-    )
-
-
-def _read(path: Path, offset: int, length: int) -> bytes:
-    with path.open("rb") as file:
-        file.seek(offset)
-        chunk = file.read(length)
-    if len(chunk) != length:
-        raise OSError(f"{path} ended at byte {offset + len(chunk)}")
-    return chunk
-
-
-def _auth(tokens: Tokens) -> dict[str, str]:
-    return {"access-token": tokens.access_token}
-
-
-def _open_id(tokens: Tokens) -> str:
-    if not tokens.remote_id:
-        raise ReauthRequired(platform=PLATFORM, detail="the sign-in named no open_id")
-    return tokens.remote_id
-
-
-def _granted(tokens: Tokens, scope: str) -> bool:
-    """Whether the token carries `scope` (tokens that list no scopes are taken as default)."""
-    return scope in tokens.scopes or not tokens.scopes
-
-
-def _data(response: Any) -> dict[str, Any]:
-    data = json_body(response).get("data")
-    return data if isinstance(data, dict) else {}
-
-
-def _items(response: Any) -> list[dict[str, Any]]:
-    found = _data(response).get("list")
-    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
-
-
-def _listed(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The items of a video_list `data` that name their item_id."""
-    found = data.get("list")
-    items = found if isinstance(found, list) else []
-    return [item for item in items if isinstance(item, dict) and item.get("item_id")]
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None

@@ -50,18 +50,11 @@ this path whenever processing outlasts the wait; so there is one path, here.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from shortops.errors import N_
-from shortops.kit.clock import utcnow
-from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
-from shortops.providers.counters import batches, count
+from shortops.providers.base import OnProgress, PostingRules, RecordTicket
 from shortops.providers.errors import (
     OutcomeUnknown,
     ReauthRequired,
@@ -69,11 +62,36 @@ from shortops.providers.errors import (
     Transient,
 )
 from shortops.providers.files import refuse_errors
-from shortops.providers.http import Http, json_body
-from shortops.providers.instagram import graph, insights, status
+from shortops.providers.http import json_body
+from shortops.providers.instagram import graph, status
+from shortops.providers.instagram.base import (
+    AUTH_BASE,
+    CONTAINER_UNCONFIRMED,
+    GRAPH_BASE,
+    LOOKING_FOR_MEDIA,
+    MATCH_SKEW,
+    MATCHED_BY_CAPTION,
+    MEDIA_NOT_FOUND,
+    MEDIA_PAGE,
+    NO_PERMALINK,
+    NOT_LISTED_GRACE,
+    NOT_READY,
+    PERSONAL_ACCOUNT,
+    POLL_S,
+    PROFILE_FIELDS,
+    PUBLISH_NOT_GRANTED,
+    PUBLISH_UNCONFIRMED,
+    SCOPE_PUBLISH,
+    TOKEN_BASE,
+    _caption_hash,
+    _number,
+    _scopes,
+    _token_answer,
+    _when,
+)
 from shortops.providers.instagram.graph import PLATFORM, classify
+from shortops.providers.instagram.reads import InstagramReads
 from shortops.providers.instagram.rules import (
-    MAX_HASHTAGS,
     InstagramOptions,
     caption_of,
     media_issues,
@@ -81,118 +99,21 @@ from shortops.providers.instagram.rules import (
     parse_options,
 )
 from shortops.providers.types import (
-    AccountMetrics,
-    AppCredentials,
     AuthStart,
-    Capability,
     Failed,
     Issue,
-    Limits,
     Pending,
-    PostMetrics,
-    PostPage,
     Profile,
     Published,
     PublishRequest,
     PublishState,
-    ReadBudget,
     Ticket,
     Tokens,
 )
 
-AUTH_BASE = "https://www.instagram.com"
-TOKEN_BASE = "https://api.instagram.com"
-GRAPH_BASE = "https://graph.instagram.com"
-# The Graph API version in every path; an app registration may pin another one
-# (AppCredentials.extra["graph_version"]).
-GRAPH_VERSION = "v23.0"
 
-SCOPE_BASIC = "instagram_business_basic"
-SCOPE_PUBLISH = "instagram_business_content_publish"
-SCOPE_INSIGHTS = "instagram_business_manage_insights"
-PROFILE_FIELDS = "user_id,username,name,account_type,profile_picture_url"
-# Instagram's guidance: poll a container once a minute.
-POLL_S = 60.0
-# How long a PUBLISHED container's media may be missing from the account's media list before
-# the publication is handed to a person (the list may lag behind; unconfirmed).
-NOT_LISTED_GRACE = timedelta(hours=1)
-# Media created this long before the container are not ours (clock skew allowance).
-MATCH_SKEW = timedelta(minutes=5)
-MEDIA_PAGE = 25
-
-PERSONAL_ACCOUNT = N_(
-    "This Instagram account is a personal account. Instagram only lets apps publish to "
-    "professional accounts: switch it to a Business or Creator account in the Instagram app "
-    "(Settings → Account type and tools), then connect it again."
-)
-PUBLISH_NOT_GRANTED = N_(
-    "The Instagram sign-in did not allow publishing ({scope}). Connect the account again and "
-    "allow content publishing on Instagram's consent screen."
-)
-CONTAINER_UNCONFIRMED = N_(
-    "Instagram did not confirm that it prepared the post ({detail}). Nothing was published "
-    "(Instagram only publishes a prepared post when shortops asks it to); trying again is safe."
-)
-PUBLISH_UNCONFIRMED = N_(
-    "Instagram did not confirm the publish; shortops checks the prepared post's status before "
-    "doing anything else."
-)
-NOT_READY = N_("Instagram has not finished processing the video yet.")
-LOOKING_FOR_MEDIA = N_("Instagram says the Reel is published; looking for its link.")
-MEDIA_NOT_FOUND = N_(
-    "Instagram says the prepared post {container} was published, but the Reel does not appear "
-    "among the account's recent posts. Check on Instagram."
-)
-MATCHED_BY_CAPTION = N_(
-    "Found among the account's recent posts by its caption and time (Instagram's answer to the "
-    "publish was lost)."
-)
-NO_PERMALINK = N_("Instagram published the Reel but gave no link to it.")
-
-
-class InstagramProvider(Provider):
+class InstagramProvider(InstagramReads):
     """Publish Reels to an Instagram professional (Business or Creator) account."""
-
-    slug: ClassVar[str] = "instagram"
-    name: ClassVar[str] = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.publish, Capability.post_metrics, Capability.account_metrics}
-    )
-    metrics_batch: ClassVar[int] = 1
-    # No documented figure: Business Use Case limits ("4800 × impressions a day" is quoted,
-    # unconfirmed). A media's metrics cost 2 calls (3 when the newer metrics are refused).
-    read_budget: ClassVar[ReadBudget] = ReadBudget(
-        costs={"fetch_post_metrics": 3, "list_posts": 1, "fetch_account_metrics": 1}
-    )
-    # An expired long-lived token cannot be refreshed: renew a week ahead (it lasts 60 days and
-    # may be refreshed once it is a day old).
-    refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
-    limits: ClassVar[Limits] = Limits(
-        min_duration_s=3,
-        max_duration_s=15 * 60,
-        max_bytes=300_000_000,  # "300 MB", read strictly
-        aspect_ratios=(9 / 16,),  # recommended: other shapes are a warning
-        caption_max=2200,
-        hashtags_max=MAX_HASHTAGS,
-        containers=("mp4", "mov"),
-        profile_slug="instagram_reels",
-    )
-    options_model = InstagramOptions
-    default_scopes: ClassVar[tuple[str, ...]] = (SCOPE_BASIC, SCOPE_PUBLISH, SCOPE_INSIGHTS)
-
-    def __init__(
-        self,
-        app: AppCredentials | None = None,
-        *,
-        http: Http | None = None,
-        clock: Callable[[], datetime] = utcnow,
-        allow_local_media_url: bool = False,
-    ) -> None:
-        super().__init__(app, http=http, clock=clock)
-        # Tests and sandboxes serve the video from loopback; the real Instagram cannot fetch it.
-        self.allow_local_media_url = allow_local_media_url
-
-    # --- auth -------------------------------------------------------------------------------
 
     def authorization_url(self, state: str, *, scopes: tuple[str, ...] | None = None) -> AuthStart:
         app = self.require_app()
@@ -304,8 +225,6 @@ class InstagramProvider(Provider):
             },
         )
 
-    # --- publish ----------------------------------------------------------------------------
-
     def validate(self, request: PublishRequest, rules: PostingRules | None = None) -> list[Issue]:
         # Hashtags are counted in the caption Instagram receives (below), not only the list.
         issues = [
@@ -395,97 +314,6 @@ class InstagramProvider(Provider):
         if code == "PUBLISHED":
             return self._find_published(tokens, ticket)
         return Pending(detail=code or status.PROCESSING, poll_after_s=POLL_S)
-
-    # --- reads: metrics ----------------------------------------------------------------------
-
-    def list_posts(self, tokens: Tokens, *, cursor: str | None = None) -> PostPage:
-        """The account's media, newest first, MEDIA_PAGE a page, with like and comment counts
-        (insights cost a call per media: `fetch_post_metrics` has them)."""
-        user_id = tokens.remote_id or self.get_profile(tokens).remote_id
-        params = {
-            "fields": insights.MEDIA_FIELDS,
-            "limit": str(MEDIA_PAGE),
-            "access_token": tokens.access_token,
-        }
-        if cursor:
-            params["after"] = cursor
-        response = self.http.read(
-            "GET",
-            self._graph(f"/{user_id}/media"),
-            params=params,
-            classify=partial(classify, scope=SCOPE_BASIC),
-        )
-        body = json_body(response)
-        now = self.clock()
-        items = body.get("data")
-        posts = tuple(
-            insights.remote_post(item, now)
-            for item in (items if isinstance(items, list) else [])
-            if isinstance(item, dict) and item.get("id")
-        )
-        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-        after = ((paging or {}).get("cursors") or {}).get("after")
-        # Graph leaves `next` out on the last page; the `after` cursor may still be there.
-        more = bool((paging or {}).get("next")) and isinstance(after, str) and after
-        return PostPage(posts=posts, cursor=str(after) if more else None)
-
-    def fetch_post_metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
-        found: list[PostMetrics] = []
-        for [media_id] in batches(remote_ids, self.metrics_batch):
-            try:
-                media = self._media(tokens, media_id)
-            except Rejected as exc:
-                if graph.is_missing_object(exc):
-                    continue  # deleted, or no longer this account's
-                raise
-            figures, error = self._insights(tokens, media)
-            found.append(insights.post_metrics(media, self.clock(), figures, error))
-        return found
-
-    def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
-        """The professional account's `followers_count` and `media_count` fields (not in the
-        contract's field lists, §3.2: unconfirmed for Instagram Login's /me)."""
-        user = self._me(tokens, "user_id,followers_count,media_count", scope=SCOPE_BASIC)
-        return AccountMetrics(
-            captured_at=self.clock(),
-            followers=count(user.get("followers_count")),
-            posts_count=count(user.get("media_count")),
-        )
-
-    def _media(self, tokens: Tokens, media_id: str) -> dict[str, Any]:
-        response = self.http.read(
-            "GET",
-            self._graph(f"/{media_id}"),
-            params={"fields": insights.MEDIA_FIELDS, "access_token": tokens.access_token},
-            classify=partial(classify, scope=SCOPE_BASIC),
-        )
-        return {**json_body(response), "id": media_id}
-
-    def _insights(self, tokens: Tokens, media: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        """The media's insights, and why there are none when Instagram refused them.
-
-        The longest metric list first; a refusal of it (a metric this account or API version
-        does not offer) tries the next. Throttling and expired tokens are raised, like for any
-        read: the field counters are only worth keeping when insights are refused for good.
-        """
-        error = ""
-        for metric_list in insights.metric_lists(str(media.get("media_product_type") or "")):
-            try:
-                response = self.http.read(
-                    "GET",
-                    self._graph(f"/{media['id']}/insights"),
-                    params={"metric": ",".join(metric_list), "access_token": tokens.access_token},
-                    classify=partial(classify, scope=SCOPE_INSIGHTS),
-                )
-            except ReauthRequired as exc:
-                return {}, exc.platform_code or exc.code
-            except Rejected as exc:
-                error = exc.platform_code or exc.code
-                continue
-            return insights.insight_values(json_body(response)), ""
-        return {}, error
-
-    # --- internals --------------------------------------------------------------------------
 
     def _publish(self, tokens: Tokens, ticket: Ticket) -> PublishState:
         """`media_publish`, sent once; an unclear answer is settled by the next check."""
@@ -602,89 +430,3 @@ class InstagramProvider(Provider):
                 used=used,
                 limit=total,
             )
-
-    def _me(self, tokens: Tokens, fields: str, *, scope: str = "") -> dict[str, Any]:
-        response = self.http.read(
-            "GET",
-            self._graph("/me"),
-            params={"fields": fields, "access_token": tokens.access_token},
-            classify=partial(classify, scope=scope),
-        )
-        return json_body(response)
-
-    def _graph(self, path: str) -> str:
-        version = GRAPH_VERSION
-        if self.app is not None and self.app.extra.get("graph_version"):
-            version = self.app.extra["graph_version"].strip("/")
-        return f"{self.endpoint('graph', GRAPH_BASE)}/{version}{path}"
-
-    def _tokens(
-        self,
-        answer: dict[str, Any],
-        *,
-        scopes: tuple[str, ...],
-        remote_id: str | None,
-        previous: Tokens | None,
-    ) -> Tokens:
-        access = answer.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
-        now = self.clock()
-        seconds = _number(answer.get("expires_in"))
-        expires_at = now + timedelta(seconds=seconds) if seconds and seconds > 0 else None
-        return Tokens(
-            access_token=access,
-            # The long-lived token refreshes itself (see the module docstring).
-            refresh_token=access,
-            expires_at=expires_at,
-            refresh_expires_at=expires_at,
-            scopes=scopes,
-            remote_id=remote_id,
-            extra={**(previous.extra if previous else {}), "issued_at": now.isoformat()},
-        )
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def _token_answer(body: dict[str, Any]) -> dict[str, Any]:
-    """The code exchange's answer: `{"data": [{…}]}` (Business Login) or flat (older docs)."""
-    data = body.get("data")
-    if isinstance(data, list) and data and isinstance(data[0], dict):
-        return data[0]
-    return body
-
-
-def _scopes(permissions: Any) -> tuple[str, ...]:
-    if isinstance(permissions, str):
-        return tuple(p.strip() for p in permissions.split(",") if p.strip())
-    if isinstance(permissions, list):
-        return tuple(str(p).strip() for p in permissions if str(p).strip())
-    return ()
-
-
-def _caption_hash(caption: str) -> str:
-    return hashlib.sha256(caption.strip().encode()).hexdigest()
-
-
-def _when(value: Any) -> datetime | None:
-    """An ISO time; Graph writes offsets without a colon ("2024-05-01T10:00:00+0000")."""
-    if not isinstance(value, str) or not value:
-        return None
-    for parse in (datetime.fromisoformat, _graph_time):
-        try:
-            moment = parse(value)
-        except ValueError:
-            continue
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return None
-
-
-def _graph_time(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
