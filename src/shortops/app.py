@@ -26,6 +26,7 @@ from shortops.db.session import get_engine, session_factory
 from shortops.media.links import router as media_links
 from shortops.media.views import router as media_views
 from shortops.metrics.competitor_views import router as competitor_views
+from shortops.metrics.import_views import router as import_views
 from shortops.metrics.insight_views import router as insight_views
 from shortops.metrics.views import router as metrics_views
 from shortops.notifications.views import router as notifications_views
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool = Fals
     app.include_router(insight_views)
     app.include_router(competitor_views)
     app.include_router(metrics_views)
+    app.include_router(import_views)
     app.include_router(media_links)
     app.include_router(notifications_views)
     app.include_router(sandbox_views)

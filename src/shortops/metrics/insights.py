@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
 from shortops.metrics import dashboard
-from shortops.metrics.analysis import loaders
+from shortops.metrics.analysis import alert_runs, loaders
 from shortops.metrics.analysis.alerts import Alert
 from shortops.metrics.analysis.best_time import Cell
 from shortops.metrics.analysis.common import WEEKDAYS, Message
@@ -297,7 +297,7 @@ def workspaces_with_posts(session: Session) -> list[int]:
 def raise_and_notify(session: Session, *, workspace_id: int, now: datetime | None = None) -> int:
     """Raise the workspace's new alerts (stored once each) and notify its members of the
     newest; returns how many were raised."""
-    run = loaders.raise_alerts(session, workspace_id=workspace_id, now=now)
+    run = alert_runs.raise_alerts(session, workspace_id=workspace_id, now=now)
     newest = sorted(run.raised, key=lambda a: a.day, reverse=True)[:MAX_NOTIFIED]
     for alert in newest:
         _notify(session, workspace_id, alert)

@@ -16,7 +16,7 @@ account's growth curve says its posts still gain at least STALL_MIN_EXPECTED at 
 Only an account's own curve or the workspace's counts here, never the default one: "usually
 still grow" is a statement about real posts.
 
-These functions are pure; `loaders.raise_alerts` reads the data and writes MetricAlert rows.
+These functions are pure; `alert_runs.raise_alerts` reads the data and writes MetricAlert rows.
 """
 
 from __future__ import annotations

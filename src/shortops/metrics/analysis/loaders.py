@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from shortops.kit.clock import utcnow
-from shortops.metrics.analysis import alerts as alerting
 from shortops.metrics.analysis.best_time import BestTime, audience_grid, best_time
 from shortops.metrics.analysis.common import (
     COMPARABLE_AGE,
@@ -38,11 +37,10 @@ from shortops.metrics.analysis.forecast import (
     growth_curve,
     usual_views,
 )
-from shortops.metrics.figures import day_end, day_start, local_day, zone
+from shortops.metrics.figures import day_end, day_start, zone
 from shortops.metrics.queries import (
     Filters,
     Scope,
-    daily_figures,
     scope_for,
     tagged_publications,
 )
@@ -50,11 +48,7 @@ from shortops.metrics.writes import chunks
 from shortops.models import (
     Account,
     AccountCurve,
-    AlertKind,
     AudienceActivity,
-    DayOrigin,
-    MetricAlert,
-    MetricDay,
     MetricSnapshot,
     Post,
     Publication,
@@ -64,21 +58,15 @@ from shortops.models import (
 
 # Growth curves use each account's newest posts (how it grows now, not two years ago) …
 CURVE_POSTS_PER_ACCOUNT = 50
+
+
 # … published at most this long ago.
 CURVE_LOOKBACK = timedelta(days=180)
-# Spikes are looked for on the last days (today's views are still coming in, so yesterday is
-# checked again on the next run; the unique key keeps the alert single).
-SPIKE_CHECK_DAYS = 2
-# Forecast verdicts are raised once per post, not once per day they stay true.
-ONCE_PER_POST = frozenset({AlertKind.taking_off, AlertKind.underperforming})
 
 
 def workspace_zone(session: Session, workspace_id: int) -> ZoneInfo:
     workspace = session.get(Workspace, workspace_id)
     return ZoneInfo("UTC") if workspace is None else zone(workspace.timezone)
-
-
-# --- posts and their snapshots -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -226,9 +214,6 @@ def load_samples(
     return samples
 
 
-# --- best time and drivers ----------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class GroupBestTime:
     """The heatmap of one account (`by="account"`) or one platform's accounts."""
@@ -253,7 +238,7 @@ def best_times(
     groups: dict[str, list[PostSample]] = defaultdict(list)
     for sample in samples:
         groups[str(sample.account_id) if by == "account" else sample.platform].append(sample)
-    handles = _handles(session, {s.account_id for s in samples})
+    handles = account_handles(session, {s.account_id for s in samples})
     result = []
     for key, members in sorted(groups.items(), key=lambda item: -len(item[1])):
         account_ids = tuple(sorted({s.account_id for s in members}))
@@ -270,7 +255,7 @@ def best_times(
     return result
 
 
-def _handles(session: Session, account_ids: Iterable[int]) -> dict[int, str]:
+def account_handles(session: Session, account_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(account_ids))
     if not ids:
         return {}
@@ -295,9 +280,6 @@ def drivers_for(session: Session, *, workspace_id: int, filters: Filters | None 
     """What drives views among the filtered posts at least 7 days old."""
     tz = workspace_zone(session, workspace_id)
     return drivers(load_samples(session, workspace_id=workspace_id, filters=filters), tz=tz)
-
-
-# --- growth curves and forecasts ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -429,201 +411,3 @@ def forecasts_for(
         if forecast is not None:
             found.append(forecast)
     return sorted(found, key=lambda f: f.at, reverse=True)
-
-
-# --- alerts ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class AlertRun:
-    """What one run raised: new alerts stored, alerts already there, alerts with no post."""
-
-    raised: list[alerting.Alert] = field(default_factory=list)
-    known: int = 0
-    unstored: list[alerting.Alert] = field(default_factory=list)
-    curves_written: int = 0
-
-
-def raise_alerts(session: Session, *, workspace_id: int, now: datetime | None = None) -> AlertRun:
-    """The worker's per-workspace run: refresh the account curves, then raise forecast
-    verdicts, stalls and spikes, each stored once (see `write_alerts`)."""
-    now = now or utcnow()
-    tz = workspace_zone(session, workspace_id)
-    curves = account_curves(session, workspace_id=workspace_id, now=now)
-    written = save_curves(session, workspace_id=workspace_id, curves=curves)
-    candidates: list[alerting.Alert] = []
-    for history in young_histories(session, workspace_id=workspace_id, now=now):
-        candidates += _young_post_alerts(history, curves, tz)
-    candidates += _spike_alerts(session, workspace_id=workspace_id, tz=tz, now=now)
-    run = write_alerts(session, workspace_id=workspace_id, alerts=candidates)
-    run.curves_written = written
-    return run
-
-
-def _young_post_alerts(history: PostHistory, curves: Curves, tz: ZoneInfo) -> list[alerting.Alert]:
-    found = []
-    forecast = forecast_post(
-        history,
-        curves=curves.for_account(history.account_id),
-        usual=curves.usual.get(history.account_id),
-    )
-    verdict = alerting.verdict_alert(forecast, tz) if forecast is not None else None
-    if verdict is not None:
-        found.append(verdict)
-    own = curves.by_account.get(history.account_id) or curves.workspace
-    stall = alerting.find_stall(history, own)
-    if stall is not None:
-        found.append(alerting.stall_alert(history, stall, tz))
-    return found
-
-
-def _spike_alerts(
-    session: Session, *, workspace_id: int, tz: ZoneInfo, now: datetime
-) -> list[alerting.Alert]:
-    today = local_day(now, tz)
-    check_from = today - timedelta(days=SPIKE_CHECK_DAYS - 1)
-    start = check_from - timedelta(days=alerting.SPIKE_WINDOW_DAYS)
-    post_days = _post_days(session, workspace_id=workspace_id, start=start)
-    posts = _publications(session, post_days)
-    found = []
-    for pid, series in post_days.items():
-        publication, title = posts[pid]
-        published = publication.published_at
-        # Without a publish time, the post's first day on record is as far back as it goes.
-        first = local_day(published, tz) if published is not None else min(series)
-        for spike in alerting.find_spikes(
-            series, first_day=first, last_day=today, check_from=check_from
-        ):
-            found.append(
-                alerting.post_spike_alert(
-                    publication_id=pid, account_id=publication.account_id, title=title,
-                    spike=spike,
-                )
-            )  # fmt: skip
-    found += _account_spikes(
-        session, workspace_id=workspace_id, start=start, today=today, check_from=check_from,
-        post_days=post_days, posts=posts,
-    )  # fmt: skip
-    return found
-
-
-def _post_days(session: Session, *, workspace_id: int, start: date) -> dict[int, dict[date, float]]:
-    """Each post's views per local day since `start`: a file's day where there is one, else
-    the day derived from its snapshots."""
-    query = select(
-        MetricDay.publication_id, MetricDay.day, MetricDay.origin, MetricDay.views
-    ).where(
-        MetricDay.workspace_id == workspace_id,
-        MetricDay.day >= start,
-        MetricDay.views.is_not(None),
-        MetricDay.origin.in_((DayOrigin.import_, DayOrigin.derived)),
-    )
-    derived: dict[int, dict[date, float]] = defaultdict(dict)
-    imported: dict[int, dict[date, float]] = defaultdict(dict)
-    for pid, day, origin, views in session.execute(query):
-        (imported if origin == DayOrigin.import_ else derived)[pid][day] = float(views)
-    return {pid: {**derived.get(pid, {}), **imported.get(pid, {})} for pid in {*derived, *imported}}
-
-
-def _publications(
-    session: Session, post_days: dict[int, dict[date, float]]
-) -> dict[int, tuple[Publication, str]]:
-    found: dict[int, tuple[Publication, str]] = {}
-    for part in chunks(sorted(post_days)):
-        query = (
-            select(Publication, Post.title)
-            .outerjoin(Post, Post.id == Publication.post_id)
-            .where(Publication.id.in_(part))
-        )
-        for publication, title in session.execute(query):
-            override = (publication.overrides or {}).get("title")
-            found[publication.id] = (
-                publication,
-                str(override or title or publication.remote_id or ""),
-            )
-    return found
-
-
-def _account_spikes(
-    session: Session,
-    *,
-    workspace_id: int,
-    start: date,
-    today: date,
-    check_from: date,
-    post_days: dict[int, dict[date, float]],
-    posts: dict[int, tuple[Publication, str]],
-) -> list[alerting.Alert]:
-    """Spikes of each account's daily views (its own figures where it has them, else the sum
-    of its posts' days, as the dashboards show them)."""
-    series: dict[int, dict[date, float]] = defaultdict(dict)
-    for row in daily_figures(
-        session, scope=Scope(workspace_id), filters=Filters(start=start, end=today)
-    ):
-        views = row.values.get("views")
-        if views is not None:
-            series[row.account_id][row.day] = views
-    top = _top_posts(post_days, posts)
-    handles = _handles(session, series)
-    found = []
-    for account_id, values in series.items():
-        for spike in alerting.find_spikes(
-            values, first_day=min(values), last_day=today, check_from=check_from,
-            missing_is_zero=False,
-        ):  # fmt: skip
-            found.append(
-                alerting.account_spike_alert(
-                    account_id=account_id,
-                    handle=handles.get(account_id, str(account_id)),
-                    spike=spike,
-                    top_post=top.get((account_id, spike.day)),
-                )
-            )
-    return found
-
-
-def _top_posts(
-    post_days: dict[int, dict[date, float]], posts: dict[int, tuple[Publication, str]]
-) -> dict[tuple[int, date], tuple[int, str]]:
-    """The post with the most views of each account and day: (publication id, title)."""
-    best: dict[tuple[int, date], tuple[float, int]] = {}
-    for pid, days in post_days.items():
-        account_id = posts[pid][0].account_id
-        for day, views in days.items():
-            if views > best.get((account_id, day), (-1.0, 0))[0]:
-                best[(account_id, day)] = (views, pid)
-    return {key: (pid, posts[pid][1]) for key, (_, pid) in best.items()}
-
-
-def write_alerts(
-    session: Session, *, workspace_id: int, alerts: Sequence[alerting.Alert]
-) -> AlertRun:
-    """Store the alerts not stored yet: one per (post, kind, day), as MetricAlert's unique key
-    says, and a forecast verdict once per post. Running twice stores nothing the second time."""
-    run = AlertRun()
-    stored = [a for a in alerts if a.publication_id is not None]
-    run.unstored = [a for a in alerts if a.publication_id is None]
-    seen_days: set[tuple[int, AlertKind, date]] = set()
-    seen_posts: set[tuple[int, AlertKind]] = set()
-    for part in chunks(sorted({a.publication_id for a in stored if a.publication_id})):
-        query = select(MetricAlert.publication_id, MetricAlert.kind, MetricAlert.day).where(
-            MetricAlert.publication_id.in_(part)
-        )
-        for pid, kind, day in session.execute(query):
-            seen_days.add((pid, AlertKind(kind), day))
-            seen_posts.add((pid, AlertKind(kind)))
-    new = []
-    for alert in stored:
-        assert alert.publication_id is not None
-        key = (alert.publication_id, alert.kind, alert.day)
-        once = (alert.publication_id, alert.kind)
-        if key in seen_days or (alert.kind in ONCE_PER_POST and once in seen_posts):
-            run.known += 1
-            continue
-        seen_days.add(key)
-        seen_posts.add(once)
-        new.append(alert)
-    for part in chunks([a.row(workspace_id) for a in new]):
-        session.execute(insert(MetricAlert), list(part))
-    run.raised = new
-    return run
