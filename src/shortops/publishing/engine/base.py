@@ -39,8 +39,9 @@ log = logging.getLogger("shortops.publishing")
 
 S = PublicationStatus
 
-# A publication whose rendition is still being made looks again this much later.
-RENDITION_WAIT = timedelta(seconds=30)
+# A publication whose rendition is still being made looks again this much later (a short
+# video renders in 10–20 s; a look is one small query).
+RENDITION_WAIT = timedelta(seconds=10)
 # The first status check after an upload; later ones follow the platform's poll_after_s.
 FIRST_CHECK = timedelta(seconds=5)
 MIN_POLL = timedelta(seconds=1)
