@@ -25,7 +25,7 @@ from shortops.models import (
 from shortops.models import PublicationStatus as S
 from shortops.providers.types import Failed, Limits, Published, Ticket
 from shortops.publishing import compose, service, transitions
-from shortops.publishing.engine.base import Outcome, check_url
+from shortops.publishing.engine.base import RENDITION_WAIT, Outcome, check_url
 from tests.publishing.conftest import World, add_app
 from tests.publishing.fake_platform import LoopbackProvider
 
@@ -603,7 +603,7 @@ def test_a_publication_waits_for_its_rendition_and_fails_with_the_renders_reason
     outcome = engine.dispatch(publication.id)
     assert outcome.result == "waiting"
     assert outcome.followup is not None
-    assert outcome.followup.eta == world.clock.now + timedelta(seconds=30)
+    assert outcome.followup.eta == world.clock.now + RENDITION_WAIT
     assert world.reload(publication).status == S.scheduled
     assert "Waiting for the video to be made for this platform." in world.events(publication)
     assert publication.rendition_id is not None
