@@ -197,6 +197,10 @@ def errors(issues: list[Any]) -> list[tuple[str, str]]:
 # --- the shared contract -------------------------------------------------------------------------
 
 
+# The provider this module holds to the shared contract (tests/providers/test_registry.py).
+PLATFORM = "bilibili"
+
+
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
 def test_contract(check: Check, harness: CoverHarness) -> None:
     check(harness)

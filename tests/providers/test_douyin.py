@@ -174,6 +174,10 @@ def sha256_of(path: Path) -> str:
 # --- the shared contract -------------------------------------------------------------------------
 
 
+# The provider this module holds to the shared contract (tests/providers/test_registry.py).
+PLATFORM = "douyin"
+
+
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
 def test_contract(check: Check, harness: Harness) -> None:
     check(harness)

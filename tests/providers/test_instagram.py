@@ -189,6 +189,10 @@ def errors(issues: list[Any]) -> list[Any]:
 # --- the shared contract -------------------------------------------------------------------------
 
 
+# The provider this module holds to the shared contract (tests/providers/test_registry.py).
+PLATFORM = "instagram"
+
+
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
 def test_contract(check: Check, harness: Harness) -> None:
     if check.__name__ in NOT_APPLICABLE:

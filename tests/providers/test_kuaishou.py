@@ -184,6 +184,10 @@ def upload_requests(fake: FakeKuaishou) -> list[Any]:
 # --- the shared contract -------------------------------------------------------------------------
 
 
+# The provider this module holds to the shared contract (tests/providers/test_registry.py).
+PLATFORM = "kuaishou"
+
+
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
 def test_contract(check: Check, harness: CoverHarness) -> None:
     check(harness)

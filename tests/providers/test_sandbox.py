@@ -142,6 +142,10 @@ def harness(store: SandboxStore, media: MediaFile, public_url: str) -> SandboxHa
     )
 
 
+# The provider this module holds to the shared contract (tests/providers/test_registry.py).
+PLATFORM = "sandbox"
+
+
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
 def test_contract(check: Check, harness: SandboxHarness) -> None:
     if check.__name__ in NOT_APPLICABLE:

@@ -169,6 +169,10 @@ def noop(ticket: Ticket) -> None:
 # --- the shared contract -------------------------------------------------------------------------
 
 
+# The provider this module holds to the shared contract (tests/providers/test_registry.py).
+PLATFORM = "tiktok"
+
+
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
 def test_contract(check: Check, harness: Harness) -> None:
     check(harness)

@@ -171,6 +171,10 @@ def publish(
 # --- the shared contract --------------------------------------------------------------------------
 
 
+# The provider this module holds to the shared contract (tests/providers/test_registry.py).
+PLATFORM = "youtube"
+
+
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
 def test_contract(check: Check, harness: Harness) -> None:
     check(harness)
