@@ -108,6 +108,15 @@ def _breaks(rule: str, module: str, target: str) -> bool:
         return _leaf(module) in {"flows", "tasks"} and (
             _leaf(target) in {"views", "api"} or target_package in FRONT
         )
+    if rule == "fronts":
+        sides = {_leaf(module), _leaf(target)}
+        in_views = "views" in module.split(".") or _leaf(module).endswith("views")
+        to_views = "views" in target.split(".") or _leaf(target).endswith("views")
+        return (
+            (in_views and _leaf(target) == "api")
+            or (_leaf(module) == "api" and to_views)
+            or (sides == {"views", "api"})
+        )
     if rule == "services":
         return _leaf(module).startswith("service") and (
             _leaf(target) in ABOVE_SERVICES or target_package in FRONT
@@ -137,6 +146,10 @@ def test_services_import_no_flows_views_or_api() -> None:
 
 def test_flows_and_tasks_import_no_pages_or_api() -> None:
     assert _breaking("flows") == []
+
+
+def test_pages_and_the_api_do_not_import_each_other() -> None:
+    assert _breaking("fronts") == []
 
 
 def test_there_is_no_import_cycle() -> None:
@@ -184,6 +197,8 @@ def test_the_rules_catch_what_they_forbid() -> None:
     assert _breaks("services", "shortops.media.service", "shortops.media.flows")
     assert not _breaks("services", "shortops.media.flows", "shortops.media.service")
     assert _breaks("flows", "shortops.reports.flows", "shortops.web.templating")
+    assert _breaks("fronts", "shortops.media.views.asset", "shortops.media.api")
+    assert not _breaks("fronts", "shortops.media.views.asset", "shortops.media.responses")
     assert not _breaks("flows", "shortops.reports.flows", "shortops.kit.i18n")
     graph = {"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}
     assert _cycles(sorted(graph), graph.__getitem__) == [["a", "b", "c"]]

@@ -9,13 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy.orm import Session
 
 from shortops.api.pagination import PageQuery
-from shortops.errors import N_, NotFound
-from shortops.kit.i18n import gettext, negotiate
 from shortops.kit.pagination import Page
 from shortops.media import flows, rendition_service, service, upload
+from shortops.media.responses import (
+    asset_file_response,
+    cover_file_response,
+    offset_mismatch_response,
+    rendition_file_response,
+)
 from shortops.media.schemas import (
     AssetRead,
     ProfileCreate,
@@ -29,7 +32,7 @@ from shortops.media.schemas import (
     UploadRead,
 )
 from shortops.media.store import MediaStore
-from shortops.models import AssetKind, MediaAsset, Rendition, RenditionStatus
+from shortops.models import AssetKind, RenditionStatus
 from shortops.workspaces.deps import DbSession, api_actor
 from shortops.workspaces.permissions import Permission
 from shortops.workspaces.service import Actor
@@ -144,23 +147,6 @@ def put_chunk(
     return upload.upload_read(session, received)
 
 
-def offset_mismatch_response(request: Request, exc: upload.UploadOffsetMismatch) -> JSONResponse:
-    """409 with the offset to resume from, in the body and in an Upload-Offset header."""
-    language = negotiate(request.headers.get("accept-language")) or "en"
-    offset = int(exc.params["offset"])
-    return JSONResponse(
-        {
-            "error": {
-                "code": exc.code,
-                "message": exc.render(lambda text: gettext(language, text)),
-                "offset": offset,
-            }
-        },
-        status_code=exc.status,
-        headers={"Upload-Offset": str(offset)},
-    )
-
-
 @router.delete("/uploads/{upload_id}", status_code=204)
 def cancel_upload(upload_id: str, request: Request, session: DbSession, actor: Writer) -> Response:
     """Abandon an upload and delete the bytes received so far."""
@@ -235,50 +221,6 @@ def download_cover(
         session, workspace_id=actor.workspace.id, rendition_id=rendition_id
     )
     return cover_file_response(session, _store(request), rendition, name)
-
-
-# --- shared file answers (the web pages use them too) --------------------------------------------
-
-
-def asset_file_response(store: MediaStore, asset: MediaAsset) -> FileResponse:
-    if not store.exists(asset.storage_path):
-        raise NotFound(
-            N_("The file of {filename} is missing from the media folder."), filename=asset.filename
-        )
-    return FileResponse(
-        store.path(asset.storage_path),
-        media_type=asset.content_type or "application/octet-stream",
-        filename=asset.filename,
-    )
-
-
-def rendition_file_response(
-    session: Session, store: MediaStore, rendition: Rendition
-) -> FileResponse:
-    if rendition.status != RenditionStatus.ready or not store.exists(rendition.output_path):
-        raise NotFound(
-            N_("Rendition {id} has no file: it is {status}."),
-            id=rendition.id,
-            status=rendition.status.value,
-        )
-    return FileResponse(
-        store.path(rendition.output_path),
-        media_type="video/mp4",
-        filename=f"{rendition_service.download_stem(session, rendition)}.mp4",
-    )
-
-
-def cover_file_response(
-    session: Session, store: MediaStore, rendition: Rendition, name: str
-) -> FileResponse:
-    path = rendition.covers.get(name) if rendition.status == RenditionStatus.ready else None
-    if not path or not store.exists(str(path)):
-        raise NotFound(N_("Rendition {id} has no cover named {name}."), id=rendition.id, name=name)
-    return FileResponse(
-        store.path(str(path)),
-        media_type="image/jpeg",
-        filename=f"{rendition_service.download_stem(session, rendition)}-{name}.jpg",
-    )
 
 
 # --- profiles -------------------------------------------------------------------------------------

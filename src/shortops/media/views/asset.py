@@ -15,13 +15,13 @@ from shortops.errors import N_, InvalidInput, NotFound, ShortopsError
 from shortops.kit.i18n import gettext
 from shortops.kit.pagination import PageParams
 from shortops.media import flows, previews, rendition_service, service
-from shortops.media.api import (
+from shortops.media.previews import CLIP_KINDS, POSTER_KINDS, make_poster, make_preview_clip
+from shortops.media.profiles import PlatformProfile
+from shortops.media.responses import (
     asset_file_response,
     cover_file_response,
     rendition_file_response,
 )
-from shortops.media.previews import CLIP_KINDS, POSTER_KINDS, make_poster, make_preview_clip
-from shortops.media.profiles import PlatformProfile
 from shortops.media.schemas import (
     KIND_LABELS,
     STATUS_LABELS,

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from shortops.errors import ShortopsError
 from shortops.media import upload
-from shortops.media.api import (
+from shortops.media.responses import (
     offset_mismatch_response,
 )
 from shortops.media.schemas import (
