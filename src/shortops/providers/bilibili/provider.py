@@ -65,6 +65,7 @@ from shortops.providers.files import (
     refuse_errors,
 )
 from shortops.providers.http import Http, json_body
+from shortops.providers.parsing import epoch, mapping, timestamp
 from shortops.providers.types import (
     AppCredentials,
     AuthStart,
@@ -200,7 +201,7 @@ class BilibiliProvider(Provider):
             auth=self._signer(tokens),
             classify=partial(classify, scope=SCOPE_USER),
         )
-        user = _dict(json_body(response).get("data"))
+        user = mapping(json_body(response).get("data"))
         open_id = str(user.get("openid") or user.get("open_id") or "")
         if not open_id:
             raise Transient(platform=PLATFORM, detail="account/info answered without openid")
@@ -271,7 +272,7 @@ class BilibiliProvider(Provider):
         title = request.title.strip()
 
         init = self._json_call(tokens, INIT_PATH, {"name": _file_name(media.path), "utype": "0"})
-        upload_token = str(_dict(init.get("data")).get("upload_token") or "")
+        upload_token = str(mapping(init.get("data")).get("upload_token") or "")
         if not upload_token:
             raise Transient(platform=PLATFORM, detail="video/init answered without upload_token")
         ticket = Ticket(
@@ -308,7 +309,7 @@ class BilibiliProvider(Provider):
             raise Transient(
                 platform=PLATFORM, platform_code=exc.platform_code, detail=exc.detail
             ) from None
-        cover_url = str(_dict(json_body(response).get("data")).get("url") or "")
+        cover_url = str(mapping(json_body(response).get("data")).get("url") or "")
         if not cover_url:
             raise Transient(platform=PLATFORM, detail="cover/upload answered without url")
 
@@ -335,7 +336,7 @@ class BilibiliProvider(Provider):
             raise OutcomeUnknown(
                 platform=PLATFORM, platform_code=exc.platform_code, detail=exc.detail
             ) from None
-        resource_id = str(_dict(submitted.get("data")).get("resource_id") or "")
+        resource_id = str(mapping(submitted.get("data")).get("resource_id") or "")
         if not resource_id:
             raise OutcomeUnknown(platform=PLATFORM, detail="add-by-utoken gave no resource_id")
         ticket = Ticket(
@@ -372,7 +373,7 @@ class BilibiliProvider(Provider):
                 params={"resource_id": resource_id},
                 platform_code=exc.platform_code,
             )
-        return status.interpret(resource_id, _dict(json_body(response).get("data")))
+        return status.interpret(resource_id, mapping(json_body(response).get("data")))
 
     def live_url(self, remote_id: str) -> str | None:
         return status.video_url(remote_id)
@@ -442,7 +443,7 @@ class BilibiliProvider(Provider):
                 permanent=False,
                 platform_code="upload_incomplete",
             )
-        started = _parse_time(data.get("started_at"))
+        started = timestamp(data.get("started_at"))
         response = self.http.read(
             "GET",
             self._api(VIEWLIST_PATH),
@@ -450,12 +451,12 @@ class BilibiliProvider(Provider):
             auth=self._signer(tokens),
             classify=partial(classify, scope=SCOPE_ARCHIVE),
         )
-        listed = _dict(json_body(response).get("data")).get("list")
+        listed = mapping(json_body(response).get("data")).get("list")
         title = str(data.get("title") or "")
         for archive in listed if isinstance(listed, list) else []:
             if not isinstance(archive, dict) or str(archive.get("title") or "") != title:
                 continue
-            created = _epoch(archive.get("ctime"))
+            created = epoch(archive.get("ctime"))
             if started and created and created < started - timedelta(minutes=1):
                 continue  # an older archive with the same title
             resource_id = str(archive.get("resource_id") or "")
@@ -510,7 +511,7 @@ class BilibiliProvider(Provider):
             data=form,
             classify=partial(classify, token_endpoint=True),
         )
-        data = _dict(json_body(response).get("data"))
+        data = mapping(json_body(response).get("data"))
         access = data.get("access_token")
         if not isinstance(access, str) or not access:
             raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
@@ -553,22 +554,3 @@ def _file_name(path: Path) -> str:
     stem = _SAFE_NAME.sub("_", path.stem).strip("._") or "video"
     suffix = path.suffix.lower() if path.suffix.lower() in (".mp4", ".flv") else ".mp4"
     return f"{stem[:60]}{suffix}"
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _epoch(value: Any) -> datetime | None:
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        return None
-    return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

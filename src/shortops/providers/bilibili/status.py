@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from shortops.errors import N_
+from shortops.providers.parsing import integer
 from shortops.providers.types import Failed, Pending, Published, PublishState
 
 WEB = "https://www.bilibili.com"
@@ -35,7 +36,7 @@ def video_url(bvid: str) -> str:
 def interpret(resource_id: str, archive: dict[str, Any]) -> PublishState:
     addit = archive.get("addit_info")
     addit = addit if isinstance(addit, dict) else {}
-    state = _int(addit.get("state"))
+    state = integer(addit.get("state"))
     desc = str(addit.get("state_desc") or "")
     reason = str(addit.get("reject_reason") or "")
     if state in OPEN_STATES:
@@ -47,13 +48,3 @@ def interpret(resource_id: str, archive: dict[str, Any]) -> PublishState:
             platform_code=str(state),
         )
     return Pending(detail=IN_REVIEW, poll_after_s=REVIEW_POLL_S)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    return None

@@ -30,6 +30,7 @@ from shortops.providers.errors import (
     ReauthRequired,
 )
 from shortops.providers.http import Http, json_body
+from shortops.providers.parsing import number
 from shortops.providers.types import (
     AppCredentials,
     Capability,
@@ -141,8 +142,8 @@ class DouyinBase(Provider):
         if not isinstance(access, str) or not access:
             raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
         now = self.clock()
-        expires_in = _number(data.get("expires_in"))
-        refresh_in = _number(data.get("refresh_expires_in"))
+        expires_in = number(data.get("expires_in"))
+        refresh_in = number(data.get("refresh_expires_in"))
         scope = data.get("scope")
         open_id = data.get("open_id") or (previous.remote_id if previous else None)
         refresh = str(data.get("refresh_token") or "") or (
@@ -224,18 +225,3 @@ def _listed(data: dict[str, Any]) -> list[dict[str, Any]]:
     found = data.get("list")
     items = found if isinstance(found, list) else []
     return [item for item in items if isinstance(item, dict) and item.get("item_id")]
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None

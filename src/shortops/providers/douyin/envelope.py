@@ -34,6 +34,7 @@ from shortops.providers.errors import (
     Transient,
 )
 from shortops.providers.http import json_body, retry_after_seconds
+from shortops.providers.parsing import integer, mapping
 
 PLATFORM = "Douyin 抖音"
 # Douyin names no wait for its rate limit (28003018); its limits are per second or minute
@@ -120,14 +121,14 @@ def parse_error(response: httpx.Response) -> DouyinError | None:
     """The error in either envelope; None when the body says success (or has no envelope)."""
     body = json_body(response)
     if "err_no" in body:
-        code = _int(body.get("err_no"))
+        code = integer(body.get("err_no")) or 0
         if not code:
             return None
         return DouyinError(code, 0, str(body.get("err_msg") or ""), str(body.get("log_id") or ""))
-    data = _dict(body.get("data"))
-    extra = _dict(body.get("extra"))
-    code = _int(data.get("error_code")) or _int(extra.get("error_code"))
-    sub = _int(extra.get("sub_error_code"))
+    data = mapping(body.get("data"))
+    extra = mapping(body.get("extra"))
+    code = integer(data.get("error_code")) or integer(extra.get("error_code")) or 0
+    sub = integer(extra.get("sub_error_code")) or 0
     if not code and not sub:
         return None
     description = str(
@@ -251,20 +252,3 @@ def _bare_status(response: httpx.Response) -> ProviderError:
     if status == 401:
         return AuthExpired(**kw)
     return Rejected(**kw)
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return 0
-    return 0
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

@@ -67,10 +67,8 @@ from shortops.providers.douyin.base import (
     _data,
     _granted,
     _items,
-    _number,
     _open_id,
     _unverified,
-    _when,
     log,
 )
 from shortops.providers.douyin.envelope import (
@@ -95,6 +93,7 @@ from shortops.providers.errors import (
     Transient,
 )
 from shortops.providers.files import check_file, refuse_errors
+from shortops.providers.parsing import number, timestamp
 from shortops.providers.types import (
     AuthStart,
     Failed,
@@ -265,7 +264,7 @@ class DouyinProvider(DouyinUploads, DouyinReads):
         for item in _items(response):
             if str(item.get("item_id") or "") == item_id:
                 return status.interpret(item)
-        created = _when(ticket.data.get("created_at"))
+        created = timestamp(ticket.data.get("created_at"))
         if created is not None and self.clock() - created < NOT_LISTED_GRACE:
             return Pending(detail=NOT_LISTED, poll_after_s=status.REVIEW_POLL_S)
         return Failed(
@@ -278,7 +277,7 @@ class DouyinProvider(DouyinUploads, DouyinReads):
     def _reconcile(self, tokens: Tokens, ticket: Ticket) -> PublishState:
         """create_video's answer was lost: find the post by its video_id in the video list."""
         video_id = str(ticket.data.get("video_id") or ticket.reference)
-        started = _when(ticket.data.get("uploaded_at")) or self.clock()
+        started = timestamp(ticket.data.get("uploaded_at")) or self.clock()
         not_found = Failed(
             reason=NOT_FOUND,
             params={"video_id": video_id},
@@ -342,7 +341,7 @@ class DouyinProvider(DouyinUploads, DouyinReads):
         renewed = str(data.get("refresh_token") or "")
         if not renewed:
             return tokens
-        seconds = _number(data.get("expires_in"))
+        seconds = number(data.get("expires_in"))
         return tokens.model_copy(
             update={
                 "refresh_token": renewed,

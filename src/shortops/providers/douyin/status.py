@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from shortops.errors import N_
+from shortops.providers.parsing import integer
 from shortops.providers.types import Pending, Published, PublishState
 
 WEB = "https://www.douyin.com"
@@ -48,7 +49,7 @@ VISIBILITY = {1: "public", 5: "public", 6: "friends", 7: "private"}
 
 def interpret(item: dict[str, Any]) -> PublishState:
     item_id = str(item.get("item_id") or "")
-    code = _int(item.get("video_status"))
+    code = integer(item.get("video_status"))
     if code == 4 or item.get("is_reviewed") is False:
         return Pending(detail=IN_REVIEW, poll_after_s=REVIEW_POLL_S)
     share = str(item.get("share_url") or "")
@@ -74,13 +75,3 @@ def interpret(item: dict[str, Any]) -> PublishState:
 def fallback_url(item_id: str) -> str:
     """Douyin's web URL for a numeric id (unconfirmed); "" for encrypted ids."""
     return f"{WEB}/video/{item_id}" if item_id.isdigit() else ""
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None

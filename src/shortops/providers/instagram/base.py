@@ -21,6 +21,7 @@ from shortops.providers.instagram.rules import (
     MAX_HASHTAGS,
     InstagramOptions,
 )
+from shortops.providers.parsing import number
 from shortops.providers.types import (
     AppCredentials,
     Capability,
@@ -148,7 +149,7 @@ class InstagramBase(Provider):
         if not isinstance(access, str) or not access:
             raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
         now = self.clock()
-        seconds = _number(answer.get("expires_in"))
+        seconds = number(answer.get("expires_in"))
         expires_at = now + timedelta(seconds=seconds) if seconds and seconds > 0 else None
         return Tokens(
             access_token=access,
@@ -200,9 +201,3 @@ def _when(value: Any) -> datetime | None:
 
 def _graph_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None

@@ -33,6 +33,7 @@ from shortops.providers.errors import (
     Transient,
 )
 from shortops.providers.http import json_body, retry_after_seconds
+from shortops.providers.parsing import integer
 
 PLATFORM = "Instagram"
 DEFAULT_RETRY_AFTER_S = 60.0
@@ -157,8 +158,8 @@ def parse_error(response: httpx.Response) -> GraphError | None:
     error = body.get("error")
     if isinstance(error, dict):
         return GraphError(
-            code=_int(error.get("code")),
-            subcode=_int(error.get("error_subcode")),
+            code=integer(error.get("code")),
+            subcode=integer(error.get("error_subcode")),
             message=str(error.get("message") or ""),
             type=str(error.get("type") or ""),
             fbtrace_id=str(error.get("fbtrace_id") or ""),
@@ -167,7 +168,7 @@ def parse_error(response: httpx.Response) -> GraphError | None:
         )
     if "error_type" in body or "error_message" in body:  # api.instagram.com (flat; unconfirmed)
         return GraphError(
-            code=_int(body.get("code")),
+            code=integer(body.get("code")),
             subcode=None,
             message=str(body.get("error_message") or ""),
             type=str(body.get("error_type") or ""),
@@ -297,16 +298,3 @@ def _usage_entries(usage: Any) -> list[dict[str, Any]]:
             items = value if isinstance(value, list) else [value]
             found += [item for item in items if isinstance(item, dict)]
     return found
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None

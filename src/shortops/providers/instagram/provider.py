@@ -84,7 +84,6 @@ from shortops.providers.instagram.base import (
     SCOPE_PUBLISH,
     TOKEN_BASE,
     _caption_hash,
-    _number,
     _scopes,
     _token_answer,
     _when,
@@ -98,6 +97,7 @@ from shortops.providers.instagram.rules import (
     option_issues,
     parse_options,
 )
+from shortops.providers.parsing import number
 from shortops.providers.types import (
     AuthStart,
     Failed,
@@ -420,7 +420,7 @@ class InstagramProvider(InstagramReads):
         used = row.get("quota_usage")
         config = row.get("config") if isinstance(row.get("config"), dict) else {}
         total = (config or {}).get("quota_total")
-        used_n, total_n = _number(used), _number(total)
+        used_n, total_n = number(used), number(total)
         if used_n is not None and total_n is not None and used_n >= total_n:
             raise Rejected(
                 graph.QUOTA_REACHED_COUNTED,

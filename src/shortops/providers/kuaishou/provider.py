@@ -23,7 +23,7 @@ Publishing, in order:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -53,6 +53,7 @@ from shortops.providers.kuaishou.envelope import (
     VIDEO_NOT_FOUND,
     classify,
 )
+from shortops.providers.parsing import epoch, mapping, timestamp
 from shortops.providers.types import (
     AppCredentials,
     AuthStart,
@@ -214,7 +215,7 @@ class KuaishouProvider(Provider):
             params=self._auth_params(tokens),
             classify=partial(classify, scope=SCOPE_USER),
         )
-        user = _dict(json_body(response).get("user_info"))
+        user = mapping(json_body(response).get("user_info"))
         # user_info does not name the user: the open_id comes with the token answer.
         open_id = str(tokens.remote_id or user.get("open_id") or "")
         if not open_id:
@@ -339,7 +340,7 @@ class KuaishouProvider(Provider):
             raise OutcomeUnknown(
                 platform=PLATFORM, platform_code=exc.platform_code, detail=exc.detail
             ) from None
-        video = _dict(json_body(response).get("video_info"))
+        video = mapping(json_body(response).get("video_info"))
         photo_id = str(video.get("photo_id") or "")
         if not photo_id:
             raise OutcomeUnknown(platform=PLATFORM, detail="publish answered without photo_id")
@@ -375,7 +376,7 @@ class KuaishouProvider(Provider):
             if exc.platform_code not in {str(code) for code in VIDEO_NOT_FOUND}:
                 raise
             return self._missing(photo_id, data)
-        video = _dict(json_body(response).get("video_info"))
+        video = mapping(json_body(response).get("video_info"))
         if not video:
             return self._missing(photo_id, data)
         return _state(photo_id, video)
@@ -457,7 +458,7 @@ class KuaishouProvider(Provider):
                 permanent=False,
                 platform_code="upload_incomplete",
             )
-        started = _parse_time(data.get("started_at"))
+        started = timestamp(data.get("started_at"))
         response = self.http.read(
             "GET",
             self._api(LIST_PATH),
@@ -469,7 +470,7 @@ class KuaishouProvider(Provider):
         for video in videos if isinstance(videos, list) else []:
             if not isinstance(video, dict) or str(video.get("caption") or "") != caption:
                 continue
-            created = _epoch(video.get("create_time"))
+            created = epoch(video.get("create_time"))
             if started and created and created < started - timedelta(minutes=1):
                 continue  # an older post with the same caption
             photo_id = str(video.get("photo_id") or "")
@@ -485,7 +486,7 @@ class KuaishouProvider(Provider):
         )
 
     def _missing(self, photo_id: str, data: dict[str, Any]) -> PublishState:
-        since = _parse_time(data.get("published_at"))
+        since = timestamp(data.get("published_at"))
         if since is not None and self.clock() - since < RECONCILE_GRACE:
             return Pending(detail=PROCESSING, poll_after_s=PROCESSING_POLL_S)
         return Failed(
@@ -576,24 +577,3 @@ def _after(now: datetime, seconds: Any) -> datetime | None:
     if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
         return now + timedelta(seconds=float(seconds))
     return None
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _epoch(value: Any) -> datetime | None:
-    """A create_time as a datetime; unconfirmed whether Kuaishou counts ms or s, so both."""
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        return None
-    seconds = value / 1000 if value > 1e11 else value
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

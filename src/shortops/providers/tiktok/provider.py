@@ -44,6 +44,7 @@ from shortops.providers.counters import batches, count, epoch, number
 from shortops.providers.errors import ProviderError, ReauthRequired, Rejected, Transient
 from shortops.providers.files import FILE_UNREADABLE, FileReadError, check_file, refuse_errors
 from shortops.providers.http import Http, json_body
+from shortops.providers.parsing import mapping
 from shortops.providers.tiktok import envelope, status
 from shortops.providers.tiktok.chunks import (
     DEFAULT_CHUNK_BYTES,
@@ -206,7 +207,7 @@ class TikTokProvider(Provider):
             headers=_bearer(tokens),
             classify=partial(classify, scope=needs),
         )
-        user = _dict(_dict(json_body(response).get("data")).get("user"))
+        user = mapping(mapping(json_body(response).get("data")).get("user"))
         open_id = str(user.get("open_id") or tokens.remote_id or "")
         if not open_id:
             raise Transient(platform=PLATFORM, detail="user/info answered without open_id")
@@ -301,7 +302,7 @@ class TikTokProvider(Provider):
             headers=_bearer(tokens, json=True),
             classify=partial(classify, scope=scope),
         )
-        data = _dict(json_body(response).get("data"))
+        data = mapping(json_body(response).get("data"))
         publish_id, upload_url = str(data.get("publish_id") or ""), data.get("upload_url")
         if not publish_id or not isinstance(upload_url, str) or not upload_url:
             # Without an upload URL nothing can be sent, so nothing can go live.
@@ -334,7 +335,7 @@ class TikTokProvider(Provider):
             headers=_bearer(tokens, json=True),
             classify=partial(classify, scope=f"{PUBLISH_SCOPE} or {UPLOAD_SCOPE}"),
         )
-        data = _dict(json_body(response).get("data"))
+        data = mapping(json_body(response).get("data"))
         return status.interpret(data, ticket, self.clock())
 
     # --- reads: metrics ----------------------------------------------------------------------
@@ -369,7 +370,7 @@ class TikTokProvider(Provider):
             headers=_bearer(tokens),
             classify=partial(classify, scope=STATS_SCOPE),
         )
-        user = _dict(_dict(json_body(response).get("data")).get("user"))
+        user = mapping(mapping(json_body(response).get("data")).get("user"))
         return AccountMetrics(
             captured_at=self.clock(),
             followers=count(user.get("follower_count")),
@@ -388,7 +389,7 @@ class TikTokProvider(Provider):
             headers=_bearer(tokens, json=True),
             classify=partial(classify, scope=LIST_SCOPE),
         )
-        return _dict(json_body(response).get("data"))
+        return mapping(json_body(response).get("data"))
 
     # --- internals --------------------------------------------------------------------------
 
@@ -440,7 +441,7 @@ class TikTokProvider(Provider):
             if optional:
                 return {}
             raise
-        return _dict(json_body(response).get("data"))
+        return mapping(json_body(response).get("data"))
 
     def _send_chunks(
         self,
@@ -571,7 +572,3 @@ def _after(now: datetime, seconds: Any) -> datetime | None:
     if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
         return now + timedelta(seconds=float(seconds))
     return None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shortops.errors import N_
+from shortops.providers.parsing import timestamp
 from shortops.providers.tiktok.options import VISIBILITY
 from shortops.providers.types import Failed, Pending, Published, PublishState, Ticket
 
@@ -152,7 +153,7 @@ def _processing(
             platform_code="upload_broken",
         )
     if status == "PROCESSING_UPLOAD" and not complete:
-        expires = _when(info.get("upload_url_expires_at"))
+        expires = timestamp(info.get("upload_url_expires_at"))
         if expires is not None:
             short = isinstance(uploaded, int) and isinstance(size, int) and uploaded < size
             if (short and now > expires) or now > expires + ABANDONED_AFTER:
@@ -185,12 +186,3 @@ def failure(reason: str, info: dict[str, Any]) -> Failed:
         permanent=permanent,
         platform_code=reason,
     )
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

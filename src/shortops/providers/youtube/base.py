@@ -19,6 +19,7 @@ from shortops.providers.errors import (
     Transient,
 )
 from shortops.providers.http import Classify, Http
+from shortops.providers.parsing import number
 from shortops.providers.types import (
     AppCredentials,
     Capability,
@@ -155,8 +156,8 @@ class YouTubeBase(Provider):
         if not isinstance(access, str) or not access:
             raise Transient(platform=self.name, detail="the token answer has no access_token")
         now = self.clock()
-        expires_in = _number(answer.get("expires_in"))
-        refresh_expires_in = _number(answer.get("refresh_token_expires_in"))
+        expires_in = number(answer.get("expires_in"))
+        refresh_expires_in = number(answer.get("refresh_token_expires_in"))
         scope = answer.get("scope")
         return Tokens(
             access_token=access,
@@ -208,28 +209,9 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
 def _processing_progress(processing: dict[str, Any]) -> float | None:
     progress = processing.get("processingProgress") or {}
-    done, parts = _number(progress.get("partsProcessed")), _number(progress.get("partsTotal"))
+    done, parts = number(progress.get("partsProcessed")), number(progress.get("partsTotal"))
     if done is None or not parts:
         return None
     return max(0.0, min(1.0, done / parts))

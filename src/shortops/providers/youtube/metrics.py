@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shortops.providers.counters import count, number, scaled
+from shortops.providers.parsing import mapping
 from shortops.providers.types import AccountMetrics, PostMetrics, RemotePost
 
 # The per-video figures asked of YouTube Analytics, folded into PostMetrics below.
@@ -42,7 +43,7 @@ def duration_s(value: Any) -> float | None:
 
 def published_at(video: dict[str, Any]) -> datetime | None:
     """When the video went up: `snippet.publishedAt` (RFC 3339)."""
-    value = _dict(video.get("snippet")).get("publishedAt")
+    value = mapping(video.get("snippet")).get("publishedAt")
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -69,7 +70,7 @@ def lifetime_start(videos: Sequence[dict[str, Any]]) -> date:
 
 def analytics_rows(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Video id → {metric: value} from a reports.query table with the `video` dimension."""
-    headers = [str(_dict(h).get("name") or "") for h in body.get("columnHeaders") or []]
+    headers = [str(mapping(h).get("name") or "") for h in body.get("columnHeaders") or []]
     if "video" not in headers:
         return {}
     found: dict[str, dict[str, Any]] = {}
@@ -88,7 +89,7 @@ def post_metrics(
 ) -> PostMetrics:
     """A video's counters; the Analytics figures are None when YouTube had none for it (its
     data lags a day or more) or the report was refused (`analytics_error` says why)."""
-    stats = _dict(video.get("statistics"))
+    stats = mapping(video.get("statistics"))
     row = analytics or {}
     extra: dict[str, Any] = {}
     if count(stats.get("dislikeCount")) is not None:  # the owner's eyes only
@@ -114,16 +115,16 @@ def remote_post(video: dict[str, Any], url: str, metrics: PostMetrics) -> Remote
     return RemotePost(
         remote_id=metrics.remote_id,
         url=url,
-        title=str(_dict(video.get("snippet")).get("title") or ""),
+        title=str(mapping(video.get("snippet")).get("title") or ""),
         published_at=published_at(video),
-        duration_s=duration_s(_dict(video.get("contentDetails")).get("duration")),
+        duration_s=duration_s(mapping(video.get("contentDetails")).get("duration")),
         metrics=metrics,
     )
 
 
 def account_metrics(channel: dict[str, Any], captured_at: datetime) -> AccountMetrics:
     """A channel's `statistics` as account counters."""
-    stats = _dict(channel.get("statistics"))
+    stats = mapping(channel.get("statistics"))
     hidden = stats.get("hiddenSubscriberCount") is True
     return AccountMetrics(
         captured_at=captured_at,
@@ -136,9 +137,5 @@ def account_metrics(channel: dict[str, Any], captured_at: datetime) -> AccountMe
 
 def uploads_playlist(channel: dict[str, Any]) -> str:
     """The id of the playlist holding the channel's uploads (`contentDetails`)."""
-    related = _dict(_dict(channel.get("contentDetails")).get("relatedPlaylists"))
+    related = mapping(mapping(channel.get("contentDetails")).get("relatedPlaylists"))
     return str(related.get("uploads") or "")
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

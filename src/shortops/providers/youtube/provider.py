@@ -57,6 +57,7 @@ from shortops.providers.errors import (
     Transient,
 )
 from shortops.providers.http import json_body
+from shortops.providers.parsing import timestamp
 from shortops.providers.types import (
     AuthStart,
     Failed,
@@ -87,7 +88,6 @@ from shortops.providers.youtube.base import (
     UPLOAD_SCOPES,
     VIDEOS_PATH,
     _auth,
-    _parse_time,
     _processing_progress,
     _rfc3339,
 )
@@ -365,7 +365,7 @@ class YouTubeProvider(YouTubeUploads, YouTubeReads):
         return f"https://www.youtube.com/watch?v={remote_id}"
 
     def _not_listed(self, video_id: str, data: dict[str, Any]) -> PublishState:
-        since = _parse_time(data.get("uploaded_at") or data.get("started_at"))
+        since = timestamp(data.get("uploaded_at") or data.get("started_at"))
         if since is not None and self.clock() - since < NOT_LISTED_GRACE:
             return Pending(
                 detail=N_("YouTube has not listed the video yet."), poll_after_s=PROCESSING_POLL_S
