@@ -15,14 +15,12 @@ Platform errors during sign-in (token exchange, profile) are the providers' clos
 from __future__ import annotations
 
 from shortops.errors import N_, Conflict, InvalidInput
+from shortops.providers.base import NO_APP_CREDENTIALS
 
 
 class PlatformNotConfigured(InvalidInput):
     code = "platform_not_configured"
-    template = N_(
-        "{platform} has no app credentials in this workspace yet. An admin adds them under "
-        "Settings → Platforms."
-    )
+    template = NO_APP_CREDENTIALS
 
 
 class NotAnOAuthPlatform(InvalidInput):

@@ -51,6 +51,12 @@ RecordTicket = Callable[[Ticket], None]
 OnProgress = Callable[[Progress], None]
 
 
+# What every part of shortops says when a platform's app credentials are missing.
+NO_APP_CREDENTIALS = N_(
+    "{platform} has no app credentials in this workspace. Add them under Settings → Platforms."
+)
+
+
 class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -186,11 +192,7 @@ class Provider(abc.ABC):
         if self.app is None:
             from shortops.providers.errors import ReauthRequired
 
-            raise ReauthRequired(
-                N_("{platform} has no app credentials in this workspace. Add them under "
-                   "Settings → Platforms."),
-                platform=self.name,
-            )  # fmt: skip
+            raise ReauthRequired(NO_APP_CREDENTIALS, platform=self.name)
         return self.app
 
     def _check_options(self, options: dict[str, Any]) -> list[Issue]:

@@ -40,7 +40,7 @@ from shortops.models import (
     Rendition,
     Workspace,
 )
-from shortops.providers.base import PostingRules, Provider
+from shortops.providers.base import NO_APP_CREDENTIALS, PostingRules, Provider
 from shortops.providers.http import Http
 from shortops.providers.registry import UnknownPlatform, provider_class
 from shortops.providers.types import (
@@ -313,10 +313,8 @@ def _check_target(
         app = app_credentials(session, workspace_id=workspace_id, platform=account.platform)
         if app is None:
             check.issues.append(
-                new_issue("account", "missing_app_credentials",
-                       N_("{platform} has no app credentials in this workspace. Add them under "
-                          "Settings → Platforms."),
-                       platform=cls.name)
+                new_issue("account", "missing_app_credentials", NO_APP_CREDENTIALS,
+                          platform=cls.name)
             )  # fmt: skip
     # Invalid options stay as given: the provider's validate() names each one below.
     with suppress(ValidationError):

@@ -27,7 +27,7 @@ from shortops.models import (
     Rendition,
     RenditionStatus,
 )
-from shortops.providers.base import PostingRules, Provider
+from shortops.providers.base import NO_APP_CREDENTIALS, PostingRules, Provider
 from shortops.providers.errors import (
     AuthExpired,
     ProviderError,
@@ -95,8 +95,7 @@ class Loading(Outcomes):
                 session,
                 publication_id,
                 Reason(
-                    N_("{platform} has no app credentials in this workspace. Add them under "
-                       "Settings → Platforms."),
+                    NO_APP_CREDENTIALS,
                     {"platform": cls.name},
                     "missing_app_credentials",
                 ),
