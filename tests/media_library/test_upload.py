@@ -311,7 +311,32 @@ def test_abandoned_uploads_expire(
     assert session.scalar(select(func.count()).select_from(UploadSession)) == 0
 
 
-def test_the_periodic_task_cleans_up(settings: Settings) -> None:
-    from shortops.media import tasks
+def test_the_periodic_task_cleans_up(
+    session: Session, settings: Settings, store: MediaStore, team: Team
+) -> None:
+    from sqlalchemy import update
 
-    tasks.expire_uploads()  # runs against the test database without error
+    from shortops.media import tasks
+    from tests import factories
+
+    actor = factories.actor_for(session, user=team.editor, workspace=team.workspace)
+    uploads = [
+        upload_module.create_upload(
+            session,
+            actor=actor,
+            data=upload_module.UploadCreate(filename=f"clip{n}.mp4", size=10),
+            settings=settings,
+            store=store,
+        )
+        for n in range(2)
+    ]
+    (abandoned, abandoned_path), (fresh, fresh_path) = [(u.id, u.temp_path) for u in uploads]
+    long_ago = utcnow() - timedelta(minutes=1)  # its time ran out a minute ago
+    session.execute(
+        update(UploadSession).where(UploadSession.id == abandoned).values(expires_at=long_ago)
+    )
+    session.commit()
+    tasks.expire_uploads()
+    session.expire_all()
+    assert not store.exists(abandoned_path) and store.exists(fresh_path)
+    assert session.scalars(select(UploadSession.id)).all() == [fresh]
