@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
+from shortops.providers import tokens as token_answer
 from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
 from shortops.providers.bilibili import status
 from shortops.providers.bilibili.cover import image_facts
@@ -512,14 +513,11 @@ class BilibiliProvider(Provider):
             classify=partial(classify, token_endpoint=True),
         )
         data = mapping(json_body(response).get("data"))
-        access = data.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
-        refresh = data.get("refresh_token") or (previous.refresh_token if previous else None)
+        access = token_answer.access_token(data, platform=PLATFORM)
         scopes = data.get("scopes")
         return Tokens(
             access_token=access,
-            refresh_token=str(refresh) if refresh else None,
+            refresh_token=token_answer.refresh_token(data.get("refresh_token"), previous),
             expires_at=self._expiry(data.get("expires_in")),
             # Bilibili names no refresh-token lifetime.
             refresh_expires_at=previous.refresh_expires_at if previous else None,

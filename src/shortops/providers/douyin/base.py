@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
+from shortops.providers import tokens as token_answer
 from shortops.providers.base import Provider
 from shortops.providers.douyin import status
 from shortops.providers.douyin.envelope import (
@@ -30,7 +31,6 @@ from shortops.providers.errors import (
     ReauthRequired,
 )
 from shortops.providers.http import Http, json_body
-from shortops.providers.parsing import number
 from shortops.providers.types import (
     AppCredentials,
     Capability,
@@ -138,18 +138,10 @@ class DouyinBase(Provider):
         return self.endpoint("api", API_BASE) + VIDEO_API + path
 
     def _tokens(self, data: dict[str, Any], *, previous: Tokens | None) -> Tokens:
-        access = data.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
+        access = token_answer.access_token(data, platform=PLATFORM)
         now = self.clock()
-        expires_in = number(data.get("expires_in"))
-        refresh_in = number(data.get("refresh_expires_in"))
-        scope = data.get("scope")
-        open_id = data.get("open_id") or (previous.remote_id if previous else None)
-        refresh = str(data.get("refresh_token") or "") or (
-            previous.refresh_token if previous else None
-        )
-        refresh_expires_at = now + timedelta(seconds=refresh_in) if refresh_in else None
+        refresh = token_answer.refresh_token(data.get("refresh_token"), previous)
+        refresh_expires_at = token_answer.expires_after(now, data.get("refresh_expires_in"))
         if previous is not None and refresh == previous.refresh_token:
             # The refresh token keeps its expiry across refreshes (documented): should the
             # answer count a fresh 30 days (unconfirmed either way), the earlier expiry wins.
@@ -158,12 +150,11 @@ class DouyinBase(Provider):
         return Tokens(
             access_token=access,
             refresh_token=refresh,
-            expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
+            expires_at=token_answer.expires_after(now, data.get("expires_in")),
             refresh_expires_at=refresh_expires_at,
-            scopes=tuple(s.strip() for s in scope.split(",") if s.strip())
-            if isinstance(scope, str) and scope
-            else (previous.scopes if previous else ()),
-            remote_id=str(open_id) if open_id else None,
+            scopes=token_answer.scope_list(data.get("scope"))
+            or (previous.scopes if previous else ()),
+            remote_id=token_answer.remote_id(data.get("open_id"), previous),
             extra=dict(previous.extra) if previous else {},
         )
 

@@ -11,17 +11,14 @@ from typing import Any, ClassVar
 
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
+from shortops.providers import tokens as token_answer
 from shortops.providers.base import Provider
-from shortops.providers.errors import (
-    ReauthRequired,
-)
 from shortops.providers.http import Http, json_body
 from shortops.providers.instagram.graph import PLATFORM, classify
 from shortops.providers.instagram.rules import (
     MAX_HASHTAGS,
     InstagramOptions,
 )
-from shortops.providers.parsing import number
 from shortops.providers.types import (
     AppCredentials,
     Capability,
@@ -145,12 +142,9 @@ class InstagramBase(Provider):
         remote_id: str | None,
         previous: Tokens | None,
     ) -> Tokens:
-        access = answer.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
+        access = token_answer.access_token(answer, platform=PLATFORM)
         now = self.clock()
-        seconds = number(answer.get("expires_in"))
-        expires_at = now + timedelta(seconds=seconds) if seconds and seconds > 0 else None
+        expires_at = token_answer.expires_after(now, answer.get("expires_in"))
         return Tokens(
             access_token=access,
             # The long-lived token refreshes itself (see the module docstring).

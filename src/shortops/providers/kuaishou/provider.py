@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 from shortops.errors import N_
 from shortops.kit.clock import utcnow
+from shortops.providers import tokens as token_answer
 from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
 from shortops.providers.errors import (
     OutcomeUnknown,
@@ -512,23 +513,19 @@ class KuaishouProvider(Provider):
             classify=partial(classify, token_endpoint=True),
         )
         body = json_body(response)
-        access = body.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
+        access = token_answer.access_token(body, platform=PLATFORM)
         now = self.clock()
-        scopes = _scopes(body.get("scopes") or body.get("scope"))
-        refresh = body.get("refresh_token") or (previous.refresh_token if previous else None)
-        open_id = body.get("open_id") or (previous.remote_id if previous else None)
+        scopes = token_answer.scope_list(body.get("scopes") or body.get("scope"))
         # Lifetimes are "not fixed, read from the answer"; a refreshed refresh token keeps the
         # old one's expiry, which the answer's refresh_token_expires_in reflects.
         return Tokens(
             access_token=access,
-            refresh_token=str(refresh) if refresh else None,
-            expires_at=_after(now, body.get("expires_in")),
-            refresh_expires_at=_after(now, body.get("refresh_token_expires_in"))
+            refresh_token=token_answer.refresh_token(body.get("refresh_token"), previous),
+            expires_at=token_answer.expires_after(now, body.get("expires_in")),
+            refresh_expires_at=token_answer.expires_after(now, body.get("refresh_token_expires_in"))
             or (previous.refresh_expires_at if previous else None),
             scopes=scopes or (previous.scopes if previous else ()),
-            remote_id=str(open_id) if open_id else None,
+            remote_id=token_answer.remote_id(body.get("open_id"), previous),
         )
 
 
@@ -562,18 +559,4 @@ def _image_type(path: Path) -> str | None:
         return "image/jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
-    return None
-
-
-def _scopes(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list):
-        return tuple(str(v) for v in value if v)
-    if isinstance(value, str) and value:
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return ()
-
-
-def _after(now: datetime, seconds: Any) -> datetime | None:
-    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
-        return now + timedelta(seconds=float(seconds))
     return None

@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 from pydantic import ValidationError
 
 from shortops.kit.clock import utcnow
+from shortops.providers import tokens as token_answer
 from shortops.providers.base import (
     OnProgress,
     PostingRules,
@@ -405,26 +406,17 @@ class TikTokProvider(Provider):
             classify=classify,
         )
         body = json_body(response)
-        access = body.get("access_token")
-        if not isinstance(access, str) or not access:
-            raise ReauthRequired(platform=PLATFORM, detail="the token answer has no access_token")
+        access = token_answer.access_token(body, platform=PLATFORM)
         now = self.clock()
-        scope = body.get("scope")
-        scopes = (
-            tuple(part.strip() for part in scope.split(",") if part.strip())
-            if isinstance(scope, str) and scope
-            else (previous.scopes if previous else ())
-        )
-        refresh = body.get("refresh_token") or (previous.refresh_token if previous else None)
-        open_id = body.get("open_id") or (previous.remote_id if previous else None)
         return Tokens(
             access_token=access,
-            refresh_token=str(refresh) if refresh else None,
-            expires_at=_after(now, body.get("expires_in")),
-            refresh_expires_at=_after(now, body.get("refresh_expires_in"))
+            refresh_token=token_answer.refresh_token(body.get("refresh_token"), previous),
+            expires_at=token_answer.expires_after(now, body.get("expires_in")),
+            refresh_expires_at=token_answer.expires_after(now, body.get("refresh_expires_in"))
             or (previous.refresh_expires_at if previous else None),
-            scopes=scopes,
-            remote_id=str(open_id) if open_id else None,
+            scopes=token_answer.scope_list(body.get("scope"))
+            or (previous.scopes if previous else ()),
+            remote_id=token_answer.remote_id(body.get("open_id"), previous),
         )
 
     def _creator_info(self, tokens: Tokens, *, optional: bool = False) -> dict[str, Any]:
@@ -566,9 +558,3 @@ def _bearer(tokens: Tokens, *, json: bool = False) -> dict[str, str]:
 def _granted(tokens: Tokens, scope: str) -> bool:
     """Whether the token carries `scope` (tokens that list no scopes are taken as default)."""
     return scope in tokens.scopes or not tokens.scopes
-
-
-def _after(now: datetime, seconds: Any) -> datetime | None:
-    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
-        return now + timedelta(seconds=float(seconds))
-    return None
