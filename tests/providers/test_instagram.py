@@ -27,7 +27,7 @@ from shortops.providers.errors import (
 )
 from shortops.providers.http import Http
 from shortops.providers.instagram import InstagramProvider
-from shortops.providers.instagram.graph import classify
+from shortops.providers.instagram.envelope import classify
 from shortops.providers.types import (
     AppCredentials,
     AuthStart,

@@ -44,7 +44,7 @@ from shortops.providers.types import (
 )
 from shortops.providers.youtube import YouTubeProvider
 from shortops.providers.youtube import base as yt
-from shortops.providers.youtube.reasons import (
+from shortops.providers.youtube.status import (
     FAILURE_REASONS,
     PROCESSING_FAILURES,
     REJECTION_REASONS,

@@ -449,7 +449,7 @@ def test_another_workspace_cannot_see_or_change_publications(
 
 
 def test_option_fields_follow_the_options_models() -> None:
-    from shortops.providers.tiktok.options import TikTokOptions
+    from shortops.providers.tiktok.rules import TikTokOptions
     from shortops.providers.youtube.rules import YouTubeOptions
 
     tiktok = {f.name: f for f in option_fields(TikTokOptions, "tiktok")}

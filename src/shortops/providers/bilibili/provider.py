@@ -40,7 +40,7 @@ from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTi
 from shortops.providers.bilibili import status
 from shortops.providers.bilibili.cover import image_facts
 from shortops.providers.bilibili.envelope import PLATFORM, SCOPE_MISSING, classify
-from shortops.providers.bilibili.options import (
+from shortops.providers.bilibili.rules import (
     TID_REQUIRED,
     TITLE_MAX,
     BilibiliOptions,

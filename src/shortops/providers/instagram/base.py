@@ -14,7 +14,7 @@ from shortops.kit.clock import utcnow
 from shortops.providers import tokens as token_answer
 from shortops.providers.base import Provider
 from shortops.providers.http import Http, json_body
-from shortops.providers.instagram.graph import PLATFORM, classify
+from shortops.providers.instagram.envelope import PLATFORM, classify
 from shortops.providers.instagram.rules import (
     MAX_HASHTAGS,
     InstagramOptions,

@@ -1,4 +1,4 @@
-"""Instagram Reels: Instagram API with Instagram Login (graph.instagram.com), Graph API
+"""Instagram Reels: Instagram API with Instagram Login (envelope.instagram.com), Graph API
 content publishing. Contract notes: shared/platforms API_CONTRACTS.md section 3; user guide:
 docs/platforms/instagram.md.
 
@@ -63,7 +63,7 @@ from shortops.providers.errors import (
 )
 from shortops.providers.files import refuse_errors
 from shortops.providers.http import json_body
-from shortops.providers.instagram import graph, status
+from shortops.providers.instagram import envelope, status
 from shortops.providers.instagram.base import (
     AUTH_BASE,
     CONTAINER_UNCONFIRMED,
@@ -88,7 +88,7 @@ from shortops.providers.instagram.base import (
     _token_answer,
     _when,
 )
-from shortops.providers.instagram.graph import PLATFORM, classify
+from shortops.providers.instagram.envelope import PLATFORM, classify
 from shortops.providers.instagram.reads import InstagramReads
 from shortops.providers.instagram.rules import (
     InstagramOptions,
@@ -328,7 +328,7 @@ class InstagramProvider(InstagramReads):
         except (OutcomeUnknown, Transient):
             return Pending(detail=PUBLISH_UNCONFIRMED, poll_after_s=POLL_S)
         except Rejected as exc:
-            if graph.is_not_ready(exc):
+            if envelope.is_not_ready(exc):
                 return Pending(detail=NOT_READY, poll_after_s=POLL_S)
             params = {k: v for k, v in exc.params.items() if k != "platform"}
             return Failed(
@@ -412,7 +412,7 @@ class InstagramProvider(InstagramReads):
                 classify=classify,
             )
         except Rejected:
-            # Documented on graph.facebook.com; with Instagram Login unconfirmed. Without it,
+            # Documented on envelope.facebook.com; with Instagram Login unconfirmed. Without it,
             # media_publish still refuses over quota (9/2207042), after the container.
             return
         rows = json_body(response).get("data")
@@ -423,9 +423,9 @@ class InstagramProvider(InstagramReads):
         used_n, total_n = number(used), number(total)
         if used_n is not None and total_n is not None and used_n >= total_n:
             raise Rejected(
-                graph.QUOTA_REACHED_COUNTED,
+                envelope.QUOTA_REACHED_COUNTED,
                 platform=PLATFORM,
-                platform_code=f"9/{graph.QUOTA_SUBCODE}",
+                platform_code=f"9/{envelope.QUOTA_SUBCODE}",
                 detail=f"quota_usage {used} of {total}",
                 used=used,
                 limit=total,

@@ -12,9 +12,9 @@ from shortops.providers.errors import (
     Rejected,
 )
 from shortops.providers.http import json_body
-from shortops.providers.instagram import graph, insights
+from shortops.providers.instagram import envelope, metrics
 from shortops.providers.instagram.base import MEDIA_PAGE, SCOPE_BASIC, SCOPE_INSIGHTS, InstagramBase
-from shortops.providers.instagram.graph import classify
+from shortops.providers.instagram.envelope import classify
 from shortops.providers.types import (
     AccountMetrics,
     PostMetrics,
@@ -29,7 +29,7 @@ class InstagramReads(InstagramBase):
         (insights cost a call per media: `fetch_post_metrics` has them)."""
         user_id = tokens.remote_id or self.get_profile(tokens).remote_id
         params = {
-            "fields": insights.MEDIA_FIELDS,
+            "fields": metrics.MEDIA_FIELDS,
             "limit": str(MEDIA_PAGE),
             "access_token": tokens.access_token,
         }
@@ -45,7 +45,7 @@ class InstagramReads(InstagramBase):
         now = self.clock()
         items = body.get("data")
         posts = tuple(
-            insights.remote_post(item, now)
+            metrics.remote_post(item, now)
             for item in (items if isinstance(items, list) else [])
             if isinstance(item, dict) and item.get("id")
         )
@@ -61,11 +61,11 @@ class InstagramReads(InstagramBase):
             try:
                 media = self._media(tokens, media_id)
             except Rejected as exc:
-                if graph.is_missing_object(exc):
+                if envelope.is_missing_object(exc):
                     continue  # deleted, or no longer this account's
                 raise
             figures, error = self._insights(tokens, media)
-            found.append(insights.post_metrics(media, self.clock(), figures, error))
+            found.append(metrics.post_metrics(media, self.clock(), figures, error))
         return found
 
     def fetch_account_metrics(self, tokens: Tokens) -> AccountMetrics:
@@ -82,7 +82,7 @@ class InstagramReads(InstagramBase):
         response = self.http.read(
             "GET",
             self._graph(f"/{media_id}"),
-            params={"fields": insights.MEDIA_FIELDS, "access_token": tokens.access_token},
+            params={"fields": metrics.MEDIA_FIELDS, "access_token": tokens.access_token},
             classify=partial(classify, scope=SCOPE_BASIC),
         )
         return {**json_body(response), "id": media_id}
@@ -95,7 +95,7 @@ class InstagramReads(InstagramBase):
         read: the field counters are only worth keeping when insights are refused for good.
         """
         error = ""
-        for metric_list in insights.metric_lists(str(media.get("media_product_type") or "")):
+        for metric_list in metrics.metric_lists(str(media.get("media_product_type") or "")):
             try:
                 response = self.http.read(
                     "GET",
@@ -108,5 +108,5 @@ class InstagramReads(InstagramBase):
             except Rejected as exc:
                 error = exc.platform_code or exc.code
                 continue
-            return insights.insight_values(json_body(response)), ""
+            return metrics.insight_values(json_body(response)), ""
         return {}, error

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from shortops.errors import N_
-from shortops.providers.instagram.graph import CONTAINER_EXPIRED
+from shortops.providers.instagram.envelope import CONTAINER_EXPIRED
 from shortops.providers.types import Failed
 
 SUBCODE = re.compile(r"\b(2207\d{3})\b")

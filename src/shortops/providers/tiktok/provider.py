@@ -54,8 +54,8 @@ from shortops.providers.tiktok.chunks import (
     chunk_ranges,
 )
 from shortops.providers.tiktok.envelope import PLATFORM, SCOPE_CODES, classify, classify_chunk
-from shortops.providers.tiktok.options import TikTokOptions
-from shortops.providers.tiktok.validation import (
+from shortops.providers.tiktok.rules import (
+    TikTokOptions,
     media_issues,
     option_issues,
     post_info,

@@ -20,7 +20,7 @@ from typing import Any
 
 from shortops.errors import N_
 from shortops.providers.parsing import timestamp
-from shortops.providers.tiktok.options import VISIBILITY
+from shortops.providers.tiktok.rules import VISIBILITY
 from shortops.providers.types import Failed, Pending, Published, PublishState, Ticket
 
 WEB = "https://www.tiktok.com"

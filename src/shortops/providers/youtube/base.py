@@ -27,7 +27,7 @@ from shortops.providers.types import (
     ReadBudget,
     Tokens,
 )
-from shortops.providers.youtube import google
+from shortops.providers.youtube import envelope
 from shortops.providers.youtube.rules import (
     TITLE_MAX_CHARS,
     YouTubeOptions,
@@ -143,13 +143,13 @@ class YouTubeBase(Provider):
         return f"{self.endpoint('token', TOKEN_BASE)}{TOKEN_PATH}"
 
     def _classify(self, response: httpx.Response) -> ProviderError | None:
-        return google.classify_api(response, self.clock())
+        return envelope.classify_api(response, self.clock())
 
     def _classify_session(self, response: httpx.Response) -> ProviderError | None:
-        return google.classify_session(response, self.clock())
+        return envelope.classify_session(response, self.clock())
 
     def _classify_token(self, response: httpx.Response) -> ProviderError | None:
-        return google.classify_token(response, self.clock())
+        return envelope.classify_token(response, self.clock())
 
     def _tokens(self, answer: dict[str, Any], previous: Tokens | None) -> Tokens:
         access = answer.get("access_token")
@@ -179,7 +179,7 @@ class YouTubeBase(Provider):
 
     def _classify_read(self, scope: str) -> Classify:
         def classify(response: httpx.Response) -> ProviderError | None:
-            return google.classify_read(response, self.clock(), scope=scope)
+            return envelope.classify_read(response, self.clock(), scope=scope)
 
         return classify
 

@@ -70,7 +70,7 @@ from shortops.providers.types import (
     Ticket,
     Tokens,
 )
-from shortops.providers.youtube import google, reasons
+from shortops.providers.youtube import envelope
 from shortops.providers.youtube.base import (
     API_BASE,
     AUTH_BASE,
@@ -100,6 +100,14 @@ from shortops.providers.youtube.rules import (
     schedule_issues,
     tags_of,
     text_issues,
+)
+from shortops.providers.youtube.status import (
+    DELETED,
+    FAILURE_REASONS,
+    PROCESSING_FAILURES,
+    REJECTION_REASONS,
+    UNKNOWN_FAILURE,
+    UNKNOWN_REJECTION,
 )
 from shortops.providers.youtube.upload import YouTubeUploads
 
@@ -347,13 +355,13 @@ class YouTubeProvider(YouTubeUploads, YouTubeReads):
                 headers=_auth(tokens),
             )
         except Rejected as exc:
-            if exc.platform_code not in google.QUOTA_REASONS:
+            if exc.platform_code not in envelope.QUOTA_REASONS:
                 raise
             # The video exists; only reading its status has to wait for the quota to reset.
             return Pending(
                 detail=N_("YouTube's daily API quota is used up, so the video's status can be "
                           "read again after midnight Pacific time."),
-                poll_after_s=google.seconds_until_quota_reset(self.clock()),
+                poll_after_s=envelope.seconds_until_quota_reset(self.clock()),
             )  # fmt: skip
         items = json_body(response).get("items") or []
         video = items[0] if items and isinstance(items[0], dict) else None
@@ -403,7 +411,7 @@ class YouTubeProvider(YouTubeUploads, YouTubeReads):
         if upload_status == "failed":
             code = str(status.get("failureReason") or "")
             return Failed(
-                reason=reasons.FAILURE_REASONS.get(code, reasons.UNKNOWN_FAILURE),
+                reason=FAILURE_REASONS.get(code, UNKNOWN_FAILURE),
                 params={"code": code or "failed"},
                 permanent=code != "uploadAborted",
                 platform_code=code,
@@ -411,16 +419,16 @@ class YouTubeProvider(YouTubeUploads, YouTubeReads):
         if upload_status == "rejected":
             code = str(status.get("rejectionReason") or "")
             return Failed(
-                reason=reasons.REJECTION_REASONS.get(code, reasons.UNKNOWN_REJECTION),
+                reason=REJECTION_REASONS.get(code, UNKNOWN_REJECTION),
                 params={"code": code or "rejected"},
                 platform_code=code,
             )
         if upload_status == "deleted":
-            return Failed(reason=reasons.DELETED, platform_code="deleted")
+            return Failed(reason=DELETED, platform_code="deleted")
         if processing.get("processingStatus") in ("failed", "terminated"):
             code = str(processing.get("processingFailureReason") or processing["processingStatus"])
             return Failed(
-                reason=reasons.PROCESSING_FAILURES.get(code, reasons.UNKNOWN_FAILURE),
+                reason=PROCESSING_FAILURES.get(code, UNKNOWN_FAILURE),
                 params={"code": code},
                 platform_code=code,
             )

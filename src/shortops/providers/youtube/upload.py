@@ -26,7 +26,7 @@ from shortops.providers.types import (
     Ticket,
     Tokens,
 )
-from shortops.providers.youtube import google
+from shortops.providers.youtube import envelope
 from shortops.providers.youtube.base import YouTubeBase, _auth, _received
 
 
@@ -66,7 +66,7 @@ class YouTubeUploads(YouTubeBase):
                         },
                     )
                 except (Transient, OutcomeUnknown, RateLimited, Rejected) as exc:
-                    if isinstance(exc, Rejected) and exc.platform_code != google.SESSION_GONE:
+                    if isinstance(exc, Rejected) and exc.platform_code != envelope.SESSION_GONE:
                         raise
                     if isinstance(exc, Rejected):
                         raise self._session_expired(offset, total) from None
@@ -124,7 +124,11 @@ class YouTubeUploads(YouTubeBase):
         try:
             return self._query_session(tokens, session_url, total)
         except ProviderError as exc:
-            if isinstance(exc, Rejected) and exc.platform_code == google.SESSION_GONE and not last:
+            if (
+                isinstance(exc, Rejected)
+                and exc.platform_code == envelope.SESSION_GONE
+                and not last
+            ):
                 raise self._session_expired(offset, total) from None
             if last:
                 # The last bytes may have landed, making the video: only a later query can tell.
@@ -161,7 +165,7 @@ class YouTubeUploads(YouTubeBase):
             N_("The {platform} upload session expired at {sent} of {total} bytes; nothing was "
                "published. Starting again is safe."),
             platform=self.name,
-            platform_code=google.SESSION_GONE,
+            platform_code=envelope.SESSION_GONE,
             detail=f"{offset}/{total}",
             sent=offset,
             total=total,
@@ -175,13 +179,13 @@ class YouTubeUploads(YouTubeBase):
         try:
             response = self._query_session(tokens, session_url, total)
         except Rejected as exc:
-            if exc.platform_code != google.SESSION_GONE:
+            if exc.platform_code != envelope.SESSION_GONE:
                 raise
             return Failed(
                 reason=N_("YouTube no longer knows this upload session, so whether the video "
                           "was created cannot be told from here. Look for it in YouTube Studio "
                           "before publishing again."),
-                platform_code=google.SESSION_GONE,
+                platform_code=envelope.SESSION_GONE,
             )  # fmt: skip
         if response.status_code == 308:
             received = _received(response)
