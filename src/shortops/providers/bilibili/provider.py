@@ -66,7 +66,8 @@ from shortops.providers.files import (
     refuse_errors,
 )
 from shortops.providers.http import Http, json_body
-from shortops.providers.parsing import epoch, mapping, timestamp
+from shortops.providers.parsing import mapping
+from shortops.providers.reconcile import Listing, Waiting, reconcile_by_listing
 from shortops.providers.types import (
     AppCredentials,
     AuthStart,
@@ -74,7 +75,6 @@ from shortops.providers.types import (
     Failed,
     Issue,
     Limits,
-    Pending,
     Profile,
     Progress,
     PublishRequest,
@@ -117,9 +117,6 @@ TOO_MANY_PARTS = N_(
     "The video needs {count} parts of 8 MiB; Bilibili takes at most {limit} (4 GiB)."
 )
 CHECKING = N_("Checking on Bilibili whether the submission went through.")
-UPLOAD_NEVER_FINISHED = N_(
-    "The upload to {platform} never finished, so nothing was posted. Publish again."
-)
 NOT_FOUND_AFTER_SUBMIT = N_(
     "{platform} shows no archive from this publication among the account's latest ones: the "
     "submission did not go through. Check the creator center, then publish again."
@@ -434,42 +431,26 @@ class BilibiliProvider(Provider):
 
     def _reconcile(self, tokens: Tokens, ticket: Ticket) -> PublishState:
         """Where a publication stands when its resource id never came back."""
-        data = ticket.data
-        platform = {"platform": PLATFORM}
-        if data.get("stage") == "uploading":
-            # add-by-utoken was never sent: no archive can exist.
-            return Failed(
-                reason=UPLOAD_NEVER_FINISHED,
-                params=platform,
-                permanent=False,
-                platform_code="upload_incomplete",
+
+        def recent() -> Any:
+            response = self.http.read(
+                "GET",
+                self._api(VIEWLIST_PATH),
+                params={"pn": "1", "ps": str(LIST_SIZE), "status": "all"},
+                auth=self._signer(tokens),
+                classify=partial(classify, scope=SCOPE_ARCHIVE),
             )
-        started = timestamp(data.get("started_at"))
-        response = self.http.read(
-            "GET",
-            self._api(VIEWLIST_PATH),
-            params={"pn": "1", "ps": str(LIST_SIZE), "status": "all"},
-            auth=self._signer(tokens),
-            classify=partial(classify, scope=SCOPE_ARCHIVE),
-        )
-        listed = mapping(json_body(response).get("data")).get("list")
-        title = str(data.get("title") or "")
-        for archive in listed if isinstance(listed, list) else []:
-            if not isinstance(archive, dict) or str(archive.get("title") or "") != title:
-                continue
-            created = epoch(archive.get("ctime"))
-            if started and created and created < started - timedelta(minutes=1):
-                continue  # an older archive with the same title
-            resource_id = str(archive.get("resource_id") or "")
-            if resource_id:
-                return status.interpret(resource_id, archive)
-        if started is not None and self.clock() - started < RECONCILE_GRACE:
-            return Pending(detail=CHECKING, poll_after_s=60)
-        return Failed(
-            reason=NOT_FOUND_AFTER_SUBMIT,
-            params=platform,
-            permanent=False,
-            platform_code="not_found",
+            return mapping(json_body(response).get("data")).get("list")
+
+        # A ticket still at "uploading": add-by-utoken was never sent, no archive can exist.
+        return reconcile_by_listing(
+            ticket,
+            platform=PLATFORM,
+            listing=Listing("title", "title", "ctime", "resource_id"),
+            waiting=Waiting(RECONCILE_GRACE, CHECKING, 60, NOT_FOUND_AFTER_SUBMIT),
+            now=self.clock(),
+            recent=recent,
+            interpret=status.interpret,
         )
 
     # --- plumbing ---------------------------------------------------------------------------

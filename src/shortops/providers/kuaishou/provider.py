@@ -54,7 +54,8 @@ from shortops.providers.kuaishou.envelope import (
     VIDEO_NOT_FOUND,
     classify,
 )
-from shortops.providers.parsing import epoch, mapping, timestamp
+from shortops.providers.parsing import mapping, timestamp
+from shortops.providers.reconcile import Listing, Waiting, reconcile_by_listing
 from shortops.providers.types import (
     AppCredentials,
     AuthStart,
@@ -127,9 +128,6 @@ NO_STATUS_SCOPE = N_(
     "the video's processing; the link works once Kuaishou has finished."
 )
 CHECKING = N_("Checking on Kuaishou whether the publish request went through.")
-UPLOAD_NEVER_FINISHED = N_(
-    "The upload to {platform} never finished, so nothing was posted. Publish again."
-)
 NOT_FOUND_AFTER_PUBLISH = N_(
     "{platform} shows no post from this publication among the account's latest posts: the "
     "publish request did not go through. Check the account, then publish again."
@@ -449,41 +447,25 @@ class KuaishouProvider(Provider):
 
     def _reconcile(self, tokens: Tokens, ticket: Ticket) -> PublishState:
         """Where a publish stands when its photo id never came back."""
-        data = ticket.data
-        platform = {"platform": PLATFORM}
-        if data.get("stage") == "uploading":
-            # photo/publish was never sent: nothing can have been posted.
-            return Failed(
-                reason=UPLOAD_NEVER_FINISHED,
-                params=platform,
-                permanent=False,
-                platform_code="upload_incomplete",
+
+        def recent() -> Any:
+            response = self.http.read(
+                "GET",
+                self._api(LIST_PATH),
+                params={**self._auth_params(tokens), "count": str(LIST_COUNT)},
+                classify=partial(classify, scope=SCOPE_VIDEO_INFO),
             )
-        started = timestamp(data.get("started_at"))
-        response = self.http.read(
-            "GET",
-            self._api(LIST_PATH),
-            params={**self._auth_params(tokens), "count": str(LIST_COUNT)},
-            classify=partial(classify, scope=SCOPE_VIDEO_INFO),
-        )
-        videos = json_body(response).get("video_list")
-        caption = str(data.get("caption") or "")
-        for video in videos if isinstance(videos, list) else []:
-            if not isinstance(video, dict) or str(video.get("caption") or "") != caption:
-                continue
-            created = epoch(video.get("create_time"))
-            if started and created and created < started - timedelta(minutes=1):
-                continue  # an older post with the same caption
-            photo_id = str(video.get("photo_id") or "")
-            if photo_id:
-                return _state(photo_id, video)
-        if started is not None and self.clock() - started < RECONCILE_GRACE:
-            return Pending(detail=CHECKING, poll_after_s=PROCESSING_POLL_S)
-        return Failed(
-            reason=NOT_FOUND_AFTER_PUBLISH,
-            params=platform,
-            permanent=False,
-            platform_code="not_found",
+            return json_body(response).get("video_list")
+
+        # A ticket still at "uploading": photo/publish was never sent, nothing can be posted.
+        return reconcile_by_listing(
+            ticket,
+            platform=PLATFORM,
+            listing=Listing("caption", "caption", "create_time", "photo_id"),
+            waiting=Waiting(RECONCILE_GRACE, CHECKING, PROCESSING_POLL_S, NOT_FOUND_AFTER_PUBLISH),
+            now=self.clock(),
+            recent=recent,
+            interpret=_state,
         )
 
     def _missing(self, photo_id: str, data: dict[str, Any]) -> PublishState:
