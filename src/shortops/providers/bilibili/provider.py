@@ -53,21 +53,18 @@ from shortops.providers.bilibili.rules import (
 from shortops.providers.bilibili.signing import Signer
 from shortops.providers.errors import (
     OutcomeUnknown,
-    RateLimited,
     ReauthRequired,
     Rejected,
     Transient,
 )
 from shortops.providers.files import (
-    FILE_UNREADABLE,
-    FileReadError,
     check_file,
-    read_range,
     refuse_errors,
 )
 from shortops.providers.http import Http, json_body
 from shortops.providers.parsing import mapping
 from shortops.providers.reconcile import Listing, Waiting, reconcile_by_listing
+from shortops.providers.transfer import send_in_parts
 from shortops.providers.types import (
     AppCredentials,
     AuthStart,
@@ -76,7 +73,6 @@ from shortops.providers.types import (
     Issue,
     Limits,
     Profile,
-    Progress,
     PublishRequest,
     PublishState,
     Ticket,
@@ -109,10 +105,6 @@ LIST_SIZE = 20
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 COVER_UNREADABLE = N_("The cover image cannot be read ({detail}).")
-UPLOAD_BROKE = N_(
-    "The upload to {platform} broke off at {sent} of {total} bytes ({detail}); nothing was "
-    "posted. Starting again is safe."
-)
 TOO_MANY_PARTS = N_(
     "The video needs {count} parts of 8 MiB; Bilibili takes at most {limit} (4 GiB)."
 )
@@ -287,7 +279,7 @@ class BilibiliProvider(Provider):
         )
         record(ticket)
 
-        self._upload(tokens, upload_token, media.path, media.size_bytes, count, on_progress)
+        self._upload(tokens, upload_token, media.path, media.size_bytes, on_progress)
         try:
             response = self.http.mutate(
                 "POST",
@@ -384,30 +376,23 @@ class BilibiliProvider(Provider):
         upload_token: str,
         path: Path,
         size: int,
-        count: int,
         on_progress: OnProgress | None,
     ) -> None:
-        """The parts, then the merge. No archive exists yet: any failure is Transient (a
-        refusal stays Rejected)."""
-        if on_progress:
-            on_progress(Progress(sent=0, total=size))
-        sent = 0
-        try:
-            for number in range(1, count + 1):
-                first = (number - 1) * self.part_bytes
-                length = min(self.part_bytes, size - first)
-                self.http.mutate(
-                    "POST",
-                    self.endpoint("upload", UPLOAD_BASE) + PART_PATH,
-                    params={"upload_token": upload_token, "part_number": str(number)},
-                    content=read_range(path, first, length),
-                    headers={"Content-Type": "application/octet-stream"},
-                    auth=self._signer(tokens),
-                    classify=partial(classify, scope=SCOPE_ARCHIVE),
-                )
-                sent = first + length
-                if on_progress:
-                    on_progress(Progress(sent=sent, total=size))
+        """The parts, then the merge (transfer.py: no archive exists yet, so a broken upload is
+        Transient; a refusal stays Rejected)."""
+
+        def send(index: int, content: bytes) -> None:
+            self.http.mutate(
+                "POST",
+                self.endpoint("upload", UPLOAD_BASE) + PART_PATH,
+                params={"upload_token": upload_token, "part_number": str(index + 1)},
+                content=content,
+                headers={"Content-Type": "application/octet-stream"},
+                auth=self._signer(tokens),
+                classify=partial(classify, scope=SCOPE_ARCHIVE),
+            )
+
+        def complete(_count: int) -> None:
             self.http.mutate(
                 "POST",
                 self._api(COMPLETE_PATH),
@@ -415,17 +400,16 @@ class BilibiliProvider(Provider):
                 auth=self._signer(tokens),
                 classify=partial(classify, scope=SCOPE_ARCHIVE),
             )
-        except FileReadError as exc:
-            raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
-        except (Transient, OutcomeUnknown, RateLimited) as exc:
-            raise Transient(
-                UPLOAD_BROKE,
-                platform=PLATFORM,
-                platform_code=exc.platform_code,
-                detail=exc.detail or type(exc).__name__,
-                sent=sent,
-                total=size,
-            ) from None
+
+        send_in_parts(
+            path,
+            size=size,
+            part_bytes=self.part_bytes,
+            platform=PLATFORM,
+            send=send,
+            complete=complete,
+            on_progress=on_progress,
+        )
 
     # --- status -----------------------------------------------------------------------------
 

@@ -35,16 +35,12 @@ from shortops.providers import tokens as token_answer
 from shortops.providers.base import OnProgress, PostingRules, Provider, RecordTicket
 from shortops.providers.errors import (
     OutcomeUnknown,
-    RateLimited,
     ReauthRequired,
     Rejected,
     Transient,
 )
 from shortops.providers.files import (
-    FILE_UNREADABLE,
-    FileReadError,
     check_file,
-    read_range,
     refuse_errors,
 )
 from shortops.providers.http import Http, json_body
@@ -56,6 +52,7 @@ from shortops.providers.kuaishou.envelope import (
 )
 from shortops.providers.parsing import mapping, timestamp
 from shortops.providers.reconcile import Listing, Waiting, reconcile_by_listing
+from shortops.providers.transfer import send_in_parts
 from shortops.providers.types import (
     AppCredentials,
     AuthStart,
@@ -65,7 +62,6 @@ from shortops.providers.types import (
     Limits,
     Pending,
     Profile,
-    Progress,
     Published,
     PublishRequest,
     PublishState,
@@ -118,10 +114,6 @@ CAPTION_LONG = N_(
 )
 NOT_MP4 = N_("Kuaishou is known to take MP4 videos; this file is {content_type}.")
 COVER_UNREADABLE = N_("The cover image cannot be read ({detail}).")
-UPLOAD_BROKE = N_(
-    "The upload to {platform} broke off at {sent} of {total} bytes ({detail}); nothing was "
-    "posted. Starting again is safe."
-)
 PROCESSING = N_("Posted to Kuaishou; Kuaishou is still processing the video.")
 NO_STATUS_SCOPE = N_(
     "Posted to Kuaishou. The account did not grant user_video_info, so shortops cannot follow "
@@ -394,53 +386,38 @@ class KuaishouProvider(Provider):
         whole: bool,
         on_progress: OnProgress | None,
     ) -> None:
-        """Send the file to the upload endpoint. Nothing is posted yet, so any failure is
-        Transient (a refusal stays Rejected)."""
-        if on_progress:
-            on_progress(Progress(sent=0, total=size))
-        sent = 0
-        try:
-            if whole:
-                self._send(f"{base}{UPLOAD_PATH}", {"upload_token": upload_token}, path, 0, size)
-                sent = size
-                if on_progress:
-                    on_progress(Progress(sent=size, total=size))
-                return
-            count = -(-size // self.fragment_bytes)
-            for index in range(count):
-                first = index * self.fragment_bytes
-                length = min(self.fragment_bytes, size - first)
-                params = {"upload_token": upload_token, "fragment_id": str(index)}
-                self._send(f"{base}{FRAGMENT_PATH}", params, path, first, length)
-                sent = first + length
-                if on_progress:
-                    on_progress(Progress(sent=sent, total=size))
+        """Send the file to the upload endpoint, whole or in fragments (transfer.py: a broken
+        upload is Transient, a refusal stays Rejected)."""
+
+        def send(index: int, content: bytes) -> None:
+            params = {"upload_token": upload_token}
+            if not whole:
+                params["fragment_id"] = str(index)
+            self.http.mutate(
+                "POST",
+                f"{base}{UPLOAD_PATH if whole else FRAGMENT_PATH}",
+                params=params,
+                content=content,
+                headers={"Content-Type": "video/mp4", "Content-Length": str(len(content))},
+                classify=classify,
+            )
+
+        def complete(count: int) -> None:
             self.http.mutate(
                 "POST",
                 f"{base}{COMPLETE_PATH}",
                 params={"upload_token": upload_token, "fragment_count": str(count)},
                 classify=classify,
             )
-        except FileReadError as exc:
-            raise Transient(FILE_UNREADABLE, platform=PLATFORM, detail=str(exc)) from None
-        except (Transient, OutcomeUnknown, RateLimited) as exc:
-            raise Transient(
-                UPLOAD_BROKE,
-                platform=PLATFORM,
-                platform_code=exc.platform_code,
-                detail=exc.detail or type(exc).__name__,
-                sent=sent,
-                total=size,
-            ) from None
 
-    def _send(self, url: str, params: dict[str, str], path: Path, first: int, length: int) -> None:
-        self.http.mutate(
-            "POST",
-            url,
-            params=params,
-            content=read_range(path, first, length),
-            headers={"Content-Type": "video/mp4", "Content-Length": str(length)},
-            classify=classify,
+        send_in_parts(
+            path,
+            size=size,
+            part_bytes=size if whole else self.fragment_bytes,
+            platform=PLATFORM,
+            send=send,
+            complete=None if whole else complete,
+            on_progress=on_progress,
         )
 
     # --- status -----------------------------------------------------------------------------
