@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import subprocess
 from datetime import UTC, date, datetime
 from email import message_from_bytes
 from pathlib import Path
@@ -19,7 +22,7 @@ from typer.testing import CliRunner
 
 from shortops.cli.main import app as cli
 from shortops.config import Settings
-from shortops.models import Report, ReportKind
+from shortops.models import Post, Report, ReportKind
 from shortops.notifications import service as notification_service
 from shortops.notifications.schemas import NotificationSettingsWrite
 from shortops.reports import flows, service
@@ -96,6 +99,31 @@ def test_a_weekly_pdf_has_the_figures_and_chinese_text(
     text, fonts = _pdf_text(flows.report_bytes(settings, report, "pdf"))
     assert "星光工作室" in text and "周末探店" in text  # extractable: real glyphs, not boxes
     assert any("Noto" in f and "Sans" in f for f in fonts), fonts
+
+
+def _emoji_font_installed() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(["fc-list"], capture_output=True, text=True, check=False).stdout
+    return "Emoji" in found
+
+
+def test_emoji_in_a_post_title_are_drawn_with_the_machines_emoji_font(
+    session: Session, settings: Settings, world: MeasureWorld, recwarn: pytest.WarningsRecorder
+) -> None:
+    if not _emoji_font_installed():
+        if os.environ.get("CI"):
+            pytest.fail("CI installs fonts-noto-color-emoji (.ci/run): no emoji font found")
+        pytest.skip("no emoji font here: apt install fonts-noto-color-emoji (CI installs it)")
+    top = session.scalars(select(Post).where(Post.title == POSTS[0][1])).one()
+    top.title = f"{POSTS[0][1]} 🎉"
+    session.commit()
+    report = _make(session, settings, world, "en")
+    text, fonts = _pdf_text(flows.report_bytes(settings, report, "pdf"))
+    assert "🎉" in text
+    assert any("Emoji" in f for f in fonts), fonts  # the glyph, not a box
+    # The chart leaves out what its fonts cannot draw instead of drawing boxes.
+    assert not [w for w in recwarn.list if "missing from font" in str(w.message)]
 
 
 def test_making_a_report_again_replaces_it(
@@ -215,3 +243,10 @@ def test_a_missing_channel_is_reported_not_raised(
     assert report.delivered_at is None
     assert "no SMTP server" in report.delivery["email"]
     assert "no webhook" in report.delivery["webhook"]
+
+
+def test_chart_labels_leave_out_what_the_chart_fonts_cannot_draw() -> None:
+    from shortops.reports.svg import drawable
+
+    assert drawable("周末探店 🎉 tips") == "周末探店 tips"
+    assert drawable("Plain title") == "Plain title"

@@ -1,5 +1,9 @@
 """The report's charts as SVG (Matplotlib), so the PDF needs no JavaScript and Chinese labels
-render with the bundled CJK font (glyphs become paths: no tofu whatever the reader has)."""
+render with the bundled CJK font (glyphs become paths: no tofu whatever the reader has).
+
+Matplotlib draws no colour-emoji font, so characters neither chart font has (emoji in a post's
+title) are left out of chart labels rather than drawn as boxes; the report's tables keep them.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 
 from shortops.media.fonts import bundled_font
 from shortops.metrics.charts import colour_for
@@ -26,6 +31,21 @@ def _font_family() -> str:
     font = bundled_font()
     font_manager.fontManager.addfont(str(font.path))
     return font_manager.FontProperties(fname=str(font.path)).get_name()
+
+
+@lru_cache(maxsize=1)
+def _drawable_code_points() -> frozenset[int]:
+    found: set[int] = set()
+    for path in (str(bundled_font().path), font_manager.findfont("DejaVu Sans")):
+        found |= set(FT2Font(path).get_charmap())
+    return frozenset(found)
+
+
+def drawable(text: str) -> str:
+    """`text` without the characters the chart fonts cannot draw (spaces tidied after)."""
+    points = _drawable_code_points()
+    kept = "".join(c for c in text if c.isspace() or ord(c) in points)
+    return kept if kept == text else " ".join(kept.split())
 
 
 def _style() -> Any:
@@ -64,12 +84,12 @@ def stacked_days(
                 list[Any](days),
                 heights,
                 bottom=bottom,
-                label=names.get(key, key),
+                label=drawable(names.get(key, key)),
                 color=colour_for(key, index),
                 width=0.8,
             )
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-        ax.set_title(title, loc="left")
+        ax.set_title(drawable(title), loc="left")
         ax.legend(loc="upper left", frameon=False, fontsize=8, ncol=4)
         fig.autofmt_xdate()
         return _svg(fig)
@@ -78,6 +98,6 @@ def stacked_days(
 def horizontal_bars(title: str, *, labels: Sequence[str], values: Sequence[float]) -> str:
     with plt.rc_context(_style()):
         fig, ax = plt.subplots(figsize=(7.2, 0.5 + 0.32 * max(1, len(labels))))
-        ax.barh(list(labels)[::-1], list(values)[::-1], color="#2f6fed")
-        ax.set_title(title, loc="left")
+        ax.barh([drawable(label) for label in labels][::-1], list(values)[::-1], color="#2f6fed")
+        ax.set_title(drawable(title), loc="left")
         return _svg(fig)
