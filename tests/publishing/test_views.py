@@ -500,3 +500,23 @@ def test_a_field_named_in_a_message_is_in_the_readers_language() -> None:
     )
     chinese = render_message(template, params, lambda text: gettext("zh_Hans", text))
     assert chinese.startswith("文案有 2300 个字符") and "caption" not in chinese
+
+
+def test_a_kit_opened_while_it_is_prepared_looks_again_until_it_can_be_marked(
+    web: TestClient, world: World, manual: Any
+) -> None:
+    (publication,) = _schedule(web, world, manual)
+    url = f"/publish/publications/{publication.id}"
+
+    def kit_of(status: S) -> str:
+        world.session.execute(
+            update(Publication).where(Publication.id == publication.id).values(status=status)
+        )
+        world.session.commit()
+        html = web.get(url).text
+        return html[html.index('id="kit"') : html.index("</section>", html.index('id="kit"'))]
+
+    preparing = kit_of(S.uploading)
+    assert 'name="url"' not in preparing and 'hx-select="#kit"' in preparing
+    ready = kit_of(S.processing)
+    assert 'name="url"' in ready and "hx-get" not in ready  # the form, and no more looking
